@@ -1,0 +1,191 @@
+/**
+ * A minimal `torch.save` writer for benchmarks and fuzz seeds: an A1111 hypernetwork dict (int widths →
+ * (K, V) OrderedDicts of float32 tensors, then metadata) pickled with protocol 2 inside a STORED zip whose
+ * records start on 64-byte boundaries, as torch writes them. Not used by the app.
+ */
+
+const enc = new TextEncoder();
+
+class Pickler {
+  private chunks: number[] = [];
+  private memo = 0;
+  op(...b: number[]): this {
+    this.chunks.push(...b);
+    return this;
+  }
+  int(n: number): this {
+    if (n >= 0 && n < 256) return this.op(0x4b, n);
+    if (n >= 0 && n < 65536) return this.op(0x4d, n & 255, n >> 8);
+    return this.op(0x4a, n & 255, (n >> 8) & 255, (n >> 16) & 255, (n >>> 24) & 255);
+  }
+  float(x: number): this {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setFloat64(0, x, false);
+    return this.op(0x47, ...b);
+  }
+  str(s: string): this {
+    const b = enc.encode(s);
+    return this.op(0x58, b.length & 255, (b.length >> 8) & 255, (b.length >> 16) & 255, b.length >>> 24, ...b);
+  }
+  global(module: string, name: string): this {
+    return this.op(0x63, ...enc.encode(`${module}\n${name}\n`));
+  }
+  put(): this {
+    return this.op(0x71, this.memo++ & 255);
+  }
+  bytes(): Uint8Array {
+    return Uint8Array.from(this.chunks);
+  }
+}
+
+export interface TensorSpec {
+  key: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+export interface HypernetworkSpec {
+  name: string;
+  layerStructure: number[];
+  /** width → [K tensors, V tensors] */
+  modules: Map<number, [TensorSpec[], TensorSpec[]]>;
+}
+
+function pickleHypernetwork(spec: HypernetworkSpec): { pickle: Uint8Array; storages: Float32Array[] } {
+  const p = new Pickler();
+  const storages: Float32Array[] = [];
+  const tensor = (t: TensorSpec): void => {
+    const stride = t.shape.map((_, k) => t.shape.slice(k + 1).reduce((a, b) => a * b, 1));
+    p.global('torch._utils', '_rebuild_tensor_v2').op(0x28); // MARK
+    p.op(0x28).str('storage').global('torch', 'FloatStorage').str(String(storages.length)).str('cpu').int(t.data.length).op(0x74, 0x51); // TUPLE BINPERSID
+    p.int(0).op(0x28);
+    t.shape.forEach((n) => p.int(n));
+    p.op(0x74, 0x28);
+    stride.forEach((n) => p.int(n));
+    p.op(0x74, 0x89).global('collections', 'OrderedDict').op(0x29, 0x52).op(0x74, 0x52); // hooks; TUPLE REDUCE
+    storages.push(t.data);
+  };
+  const stateDict = (tensors: TensorSpec[]): void => {
+    p.global('collections', 'OrderedDict').op(0x29, 0x52).put().op(0x28);
+    for (const t of tensors) {
+      p.str(t.key);
+      tensor(t);
+    }
+    p.op(0x75); // SETITEMS
+  };
+  p.op(0x80, 2, 0x7d).put().op(0x28);
+  for (const [width, [k, v]] of spec.modules) {
+    p.int(width);
+    stateDict(k);
+    stateDict(v);
+    p.op(0x86); // TUPLE2
+  }
+  p.str('step').int(0).str('name').str(spec.name);
+  p.str('layer_structure').op(0x5d, 0x28);
+  spec.layerStructure.forEach((x) => p.float(x));
+  p.op(0x65); // APPENDS
+  p.str('activation_func').str('linear').str('is_layer_norm').op(0x89).str('use_dropout').op(0x89);
+  p.str('activate_output').op(0x89).str('sd_checkpoint').op(0x4e).str('sd_checkpoint_name').op(0x4e);
+  p.op(0x75, 0x2e); // SETITEMS STOP
+  return { pickle: p.bytes(), storages };
+}
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+function crc32(b: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < b.length; i++) c = CRC_TABLE[(c ^ b[i]!) & 255]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** A STORED zip with every entry's data aligned to 64 bytes (torch's own `FB` padding field). */
+export function storedZip(files: [string, Uint8Array][]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const central: Uint8Array[] = [];
+  let offset = 0;
+  for (const [name, data] of files) {
+    const nameBytes = enc.encode(name);
+    const pad = (64 - ((offset + 30 + nameBytes.length + 4) % 64)) % 64;
+    const header = new Uint8Array(30 + nameBytes.length + 4 + pad);
+    const dv = new DataView(header.buffer);
+    const crc = crc32(data);
+    dv.setUint32(0, 0x04034b50, true);
+    dv.setUint16(4, 20, true);
+    dv.setUint32(14, crc, true);
+    dv.setUint32(18, data.length, true);
+    dv.setUint32(22, data.length, true);
+    dv.setUint16(26, nameBytes.length, true);
+    dv.setUint16(28, 4 + pad, true);
+    header.set(nameBytes, 30);
+    dv.setUint16(30 + nameBytes.length, 0x4246, true); // "FB"
+    dv.setUint16(32 + nameBytes.length, pad, true);
+    header.fill(0x5a, 34 + nameBytes.length);
+    const cd = new Uint8Array(46 + nameBytes.length);
+    const cv = new DataView(cd.buffer);
+    cv.setUint32(0, 0x02014b50, true);
+    cv.setUint16(4, 20, true);
+    cv.setUint16(6, 20, true);
+    cv.setUint32(16, crc, true);
+    cv.setUint32(20, data.length, true);
+    cv.setUint32(24, data.length, true);
+    cv.setUint16(28, nameBytes.length, true);
+    cv.setUint32(42, offset, true);
+    cd.set(nameBytes, 46);
+    parts.push(header, data);
+    central.push(cd);
+    offset += header.length + data.length;
+  }
+  const cdSize = central.reduce((a, c) => a + c.length, 0);
+  const eocd = new Uint8Array(22);
+  const ev = new DataView(eocd.buffer);
+  ev.setUint32(0, 0x06054b50, true);
+  ev.setUint16(8, files.length, true);
+  ev.setUint16(10, files.length, true);
+  ev.setUint32(12, cdSize, true);
+  ev.setUint32(16, offset, true);
+  const out = new Uint8Array(offset + cdSize + 22);
+  let at = 0;
+  for (const p of [...parts, ...central, eocd]) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Serializes a hypernetwork as torch.save would (zip format, protocol 2). */
+export function saveHypernetwork(spec: HypernetworkSpec, archive = 'archive'): Uint8Array {
+  const { pickle, storages } = pickleHypernetwork(spec);
+  const files: [string, Uint8Array][] = [[`${archive}/data.pkl`, pickle]];
+  storages.forEach((s, i) => files.push([`${archive}/data/${i}`, new Uint8Array(s.buffer, s.byteOffset, s.byteLength)]));
+  files.push([`${archive}/version`, enc.encode('3\n')]);
+  return storedZip(files);
+}
+
+/** A1111's default SD1 hypernetwork: widths 768/320/640/1280, `[1, 2, 1]`, linear, fp32 (~88 MB). */
+export function sd1Hypernetwork(seed = 1): HypernetworkSpec {
+  let s = seed >>> 0;
+  const rand = (): number => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s / 2 ** 32 - 0.5) * 0.02;
+  };
+  const fill = (n: number): Float32Array => Float32Array.from({ length: n }, rand);
+  const modules = new Map<number, [TensorSpec[], TensorSpec[]]>();
+  for (const d of [768, 320, 640, 1280]) {
+    const mod = (): TensorSpec[] => [
+      { key: 'linear.0.weight', shape: [2 * d, d], data: fill(2 * d * d) },
+      { key: 'linear.0.bias', shape: [2 * d], data: fill(2 * d) },
+      { key: 'linear.1.weight', shape: [d, 2 * d], data: fill(2 * d * d) },
+      { key: 'linear.1.bias', shape: [d], data: fill(d) },
+    ];
+    modules.set(d, [mod(), mod()]);
+  }
+  return { name: 'bench-sd1', layerStructure: [1, 2, 1], modules };
+}

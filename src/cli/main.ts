@@ -1,0 +1,45 @@
+/**
+ * `hnstudio` — the command line over the same core as the app.
+ *   hnstudio inspect FILE.pt [--json]
+ *   hnstudio convert FILE.pt OUT.safetensors
+ * Bad input: exit code 1 and one `error:` line on stderr, never a stack trace.
+ */
+import { isStudioError } from '../core/errors.ts';
+import { inspectCommand } from './inspect.ts';
+import { convertCommand } from './convert.ts';
+import { UsageError } from './errors.ts';
+
+const USAGE = `usage:
+  hnstudio inspect FILE.pt [--json]          describe a hypernetwork file
+  hnstudio convert FILE.pt OUT.safetensors   write its tensors as safetensors`;
+
+const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
+  inspect: inspectCommand,
+  convert: convertCommand,
+};
+
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h') {
+    console.log(USAGE);
+    return;
+  }
+  const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (!run) throw new UsageError(`unknown command "${command}"\n${USAGE}`);
+  await run(rest);
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  const message = isStudioError(e) ? `${e.message} [${e.code}]` : e instanceof UsageError ? e.message : systemMessage(e);
+  process.stderr.write(`error: ${message.split('\n')[0]}\n`);
+  process.exitCode = 1;
+});
+
+function systemMessage(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (err?.code === 'ENOENT') return `no such file: ${err.path ?? ''}`;
+  if (err?.code === 'EISDIR') return `is a directory, not a file: ${err.path ?? ''}`;
+  if (err?.code === 'EACCES') return `permission denied: ${err.path ?? ''}`;
+  return `unexpected failure: ${err instanceof Error ? err.message : String(e)}`;
+}

@@ -1,0 +1,43 @@
+/**
+ * Typed errors of the core. Every error the reader or engine raises on bad input is a `StudioError` with a
+ * stable `code`; the worker client rebuilds the same class from `code`, so the UI and CLI switch on `code`,
+ * never on message text.
+ */
+export type ErrorCode =
+  // container
+  | 'empty-file'
+  | 'not-a-torch-file'
+  | 'truncated'
+  | 'corrupt-zip'
+  | 'unsupported-compression'
+  | 'missing-record'
+  // pickle
+  | 'forbidden-global'
+  | 'unsupported-opcode'
+  | 'malformed-pickle'
+  | 'limit-exceeded'
+  // tensors
+  | 'storage-size'
+  | 'unsupported-dtype'
+  | 'bad-tensor'
+  // hypernetwork
+  | 'not-a-hypernetwork'
+  | 'invalid-metadata'
+  | 'unsupported-activation'
+  | 'layout-mismatch';
+
+export class StudioError extends Error {
+  override name = 'StudioError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** Structured facts for the UI (key, expected, got, …). */
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export function isStudioError(e: unknown): e is StudioError {
+  return e instanceof StudioError || (typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'StudioError' && typeof (e as { code?: unknown }).code === 'string');
+}

@@ -1,0 +1,548 @@
+/**
+ * A restricted unpickler (protocols 0–5) that executes nothing.
+ *
+ * Globals resolve only through the caller's whitelist table to pure data constructors; anything else is a
+ * `forbidden-global` error naming it. Dict keys keep Python's int/str/float distinction (no plain-object keys,
+ * so no prototype pollution). Nesting depth, mark depth, stack size, memo size and every length field are
+ * bounded before anything is allocated.
+ */
+import { StudioError } from '../errors.ts';
+
+/** A Python float (ints stay plain numbers or bigints, so `768` and `768.0` remain distinguishable). */
+export class PyFloat {
+  constructor(readonly value: number) {}
+}
+
+export class PyTuple {
+  constructor(readonly items: readonly PyValue[]) {}
+}
+
+export class PySet {
+  constructor(readonly items: PyValue[] = []) {}
+}
+
+/** A whitelisted global (class or function) as resolved by the caller's table. */
+export class PyGlobal {
+  constructor(
+    readonly module: string,
+    readonly name: string,
+    readonly impl: GlobalImpl,
+  ) {}
+  get qualifiedName(): string {
+    return `${this.module}.${this.name}`;
+  }
+}
+
+/** An instance of a whitelisted class that has no data representation of its own. */
+export class PyObject {
+  state: PyValue | undefined;
+  constructor(
+    readonly cls: PyGlobal,
+    readonly args: readonly PyValue[],
+  ) {}
+}
+
+/** Extension values produced by whitelisted constructors or persistent ids (storages, tensors, …). */
+export interface PyExtension {
+  readonly pyKind: string;
+}
+
+export type PyKey = string | number | bigint | boolean | null | PyFloat | PyTuple;
+
+/** A dict or OrderedDict. Keys are tagged by Python type, so 1, "1" and 1.0 never merge. */
+export class PyDict {
+  private readonly map = new Map<string, { key: PyValue; value: PyValue }>();
+  /** State set by BUILD (torch's OrderedDict carries `_metadata` this way). */
+  state: PyValue | undefined;
+  constructor(readonly ordered = false) {}
+
+  static tag(key: PyValue): string {
+    if (typeof key === 'string') return `s:${key}`;
+    if (typeof key === 'number' || typeof key === 'bigint') return `i:${key}`;
+    if (typeof key === 'boolean') return `i:${key ? 1 : 0}`; // Python: True == 1 as a key
+    if (key === null) return 'n:';
+    if (key instanceof PyFloat) return Number.isInteger(key.value) ? `i:${key.value}` : `f:${key.value}`;
+    if (key instanceof PyTuple) return `t:(${key.items.map((k) => PyDict.tag(k)).join(',')})`;
+    throw new StudioError('malformed-pickle', 'A dict key has an unhashable type.');
+  }
+
+  set(key: PyValue, value: PyValue): void {
+    this.map.set(PyDict.tag(key), { key, value });
+  }
+  get(key: PyKey): PyValue | undefined {
+    return this.map.get(PyDict.tag(key))?.value;
+  }
+  has(key: PyKey): boolean {
+    return this.map.has(PyDict.tag(key));
+  }
+  get size(): number {
+    return this.map.size;
+  }
+  entries(): IterableIterator<{ key: PyValue; value: PyValue }> {
+    return this.map.values();
+  }
+}
+
+export type PyValue =
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | Uint8Array
+  | PyFloat
+  | PyTuple
+  | PyValue[]
+  | PyDict
+  | PySet
+  | PyGlobal
+  | PyObject
+  | PyExtension;
+
+/** What a whitelisted global does when called (REDUCE, NEWOBJ, INST, OBJ). */
+export interface GlobalImpl {
+  call(args: readonly PyValue[], self: PyGlobal): PyValue;
+  /** BUILD on an instance; default: keep the state on PyObject/PyDict. */
+  build?(obj: PyValue, state: PyValue): void;
+}
+
+export interface UnpickleOptions {
+  /** `module.name` → implementation. Everything not listed is forbidden. */
+  globals: ReadonlyMap<string, GlobalImpl>;
+  persistentLoad?: (pid: PyValue) => PyValue;
+  /** container nesting (default 256) */
+  maxDepth?: number;
+  /** values on the stack (default 4M) */
+  maxStack?: number;
+  /** memo entries (default 4M) */
+  maxMemo?: number;
+}
+
+export interface UnpickleResult {
+  value: PyValue;
+  /** offset just past STOP: legacy torch files hold several pickles back to back */
+  end: number;
+}
+
+const MAX_LONG_BYTES = 4096;
+
+const utf8 = new TextDecoder('utf-8');
+const latin1 = new TextDecoder('latin1');
+
+function limit(what: string, max: number): never {
+  throw new StudioError('limit-exceeded', `The pickle exceeds the reader's limit on ${what} (${max}); the file is malformed or malicious.`);
+}
+
+function malformed(msg: string): never {
+  throw new StudioError('malformed-pickle', `Malformed pickle: ${msg}.`);
+}
+
+/** Two's-complement little-endian integer (LONG1/LONG4). */
+function decodeLong(bytes: Uint8Array): number | bigint {
+  if (bytes.length === 0) return 0;
+  let v = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]!);
+  if (bytes[bytes.length - 1]! & 0x80) v -= 1n << BigInt(bytes.length * 8);
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+}
+
+function parseIntText(text: string): number | bigint {
+  const t = text.trim().replace(/L$/, '');
+  if (!/^[+-]?\d+$/.test(t)) malformed(`bad integer literal "${text.slice(0, 40)}"`);
+  const v = BigInt(t);
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+}
+
+/** Python 2 `repr(str)` as written by protocol 0 STRING. */
+function unquote(text: string): string {
+  const q = text[0];
+  if (text.length < 2 || (q !== "'" && q !== '"') || text[text.length - 1] !== q) malformed('bad STRING literal');
+  const body = text.slice(1, -1);
+  return body.replace(/\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|.)/g, (_m, e: string) => {
+    if (e[0] === 'x') return String.fromCharCode(parseInt(e.slice(1), 16));
+    if (/^[0-7]/.test(e)) return String.fromCharCode(parseInt(e, 8));
+    return ({ n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', v: '\v' } as Record<string, string>)[e] ?? `\\${e}`;
+  });
+}
+
+/** Protocol 0 UNICODE: raw-unicode-escape. */
+function rawUnicodeEscape(bytes: Uint8Array): string {
+  return latin1.decode(bytes).replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_m, a?: string, b?: string) =>
+    String.fromCodePoint(parseInt((a ?? b)!, 16)),
+  );
+}
+
+/** Unpickles one pickle starting at `start`. */
+export function unpickle(bytes: Uint8Array, opts: UnpickleOptions, start = 0): UnpickleResult {
+  const maxDepth = opts.maxDepth ?? 256;
+  const maxStack = opts.maxStack ?? 4_000_000;
+  const maxMemo = opts.maxMemo ?? 4_000_000;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const depth = new WeakMap<object, number>();
+  const memo = new Map<number, PyValue>();
+  const metastack: PyValue[][] = [];
+  let stack: PyValue[] = [];
+  let stackTotal = 0;
+  let pos = start;
+
+  const need = (n: number): void => {
+    if (n < 0 || pos + n > bytes.length) {
+      throw new StudioError('truncated', 'The pickle ends unexpectedly: the file is truncated or damaged.');
+    }
+  };
+  const u8 = (): number => (need(1), bytes[pos++]!);
+  const u16 = (): number => (need(2), (pos += 2), dv.getUint16(pos - 2, true));
+  const u32 = (): number => (need(4), (pos += 4), dv.getUint32(pos - 4, true));
+  const i32 = (): number => (need(4), (pos += 4), dv.getInt32(pos - 4, true));
+  const u64 = (): number => {
+    need(8);
+    const v = dv.getBigUint64(pos, true);
+    pos += 8;
+    if (v > BigInt(bytes.length)) throw new StudioError('truncated', 'A pickle length field exceeds the file size.');
+    return Number(v);
+  };
+  const take = (n: number): Uint8Array => {
+    need(n);
+    pos += n;
+    return bytes.subarray(pos - n, pos);
+  };
+  const line = (): string => {
+    const end = bytes.indexOf(0x0a, pos);
+    if (end < 0) throw new StudioError('truncated', 'The pickle ends unexpectedly inside a text field.');
+    const text = latin1.decode(bytes.subarray(pos, end));
+    pos = end + 1;
+    return text;
+  };
+
+  const depthOf = (v: PyValue): number => (typeof v === 'object' && v !== null ? (depth.get(v) ?? 0) : 0);
+  const nest = <T extends object>(container: T, children: Iterable<PyValue>, base = 0): T => {
+    let d = Math.max(base, 1);
+    for (const c of children) d = Math.max(d, depthOf(c) + 1);
+    if (d > maxDepth) limit('nesting depth', maxDepth);
+    depth.set(container, d);
+    return container;
+  };
+
+  const push = (v: PyValue): void => {
+    if (++stackTotal > maxStack) limit('stack size', maxStack);
+    stack.push(v);
+  };
+  const pop = (): PyValue => {
+    if (stack.length === 0) malformed('stack underflow');
+    stackTotal--;
+    return stack.pop()!;
+  };
+  const top = (): PyValue => {
+    if (stack.length === 0) malformed('stack underflow');
+    return stack[stack.length - 1]!;
+  };
+  const popMark = (): PyValue[] => {
+    const items = stack;
+    const prev = metastack.pop();
+    if (!prev) malformed('MARK missing');
+    stack = prev;
+    stackTotal -= items.length;
+    return items;
+  };
+
+  const resolve = (module: string, name: string): PyGlobal => {
+    const impl = opts.globals.get(`${module}.${name}`);
+    if (!impl) {
+      throw new StudioError(
+        'forbidden-global',
+        `The file asks to run the Python global ${module}.${name}, which is not allowed in a hypernetwork file. It may be malicious; it was not executed.`,
+        { global: `${module}.${name}` },
+      );
+    }
+    return new PyGlobal(module, name, impl);
+  };
+  const call = (fn: PyValue, args: readonly PyValue[]): PyValue => {
+    if (!(fn instanceof PyGlobal)) malformed('call of a non-callable value');
+    const out = fn.impl.call(args, fn);
+    if (typeof out === 'object' && out !== null && !depth.has(out)) nest(out, args);
+    return out;
+  };
+  const tupleArgs = (v: PyValue): readonly PyValue[] => {
+    if (!(v instanceof PyTuple)) malformed('call arguments are not a tuple');
+    return v.items;
+  };
+  const memoPut = (idx: number, v: PyValue): void => {
+    if (!memo.has(idx) && memo.size >= maxMemo) limit('memo size', maxMemo);
+    memo.set(idx, v);
+  };
+  const memoGet = (idx: number): PyValue => {
+    if (!memo.has(idx)) malformed(`memo key ${idx} missing`);
+    return memo.get(idx)!;
+  };
+  const setItems = (dict: PyValue, items: PyValue[]): void => {
+    if (!(dict instanceof PyDict)) malformed('SETITEM(S) on a non-dict');
+    if (items.length % 2) malformed('odd number of dict items');
+    for (let i = 0; i < items.length; i += 2) dict.set(items[i]!, items[i + 1]!);
+    nest(dict, items, depthOf(dict));
+  };
+  const appendItems = (list: PyValue, items: PyValue[]): void => {
+    if (Array.isArray(list)) list.push(...items);
+    else if (list instanceof PySet) list.items.push(...items);
+    else malformed('APPEND(S) on a non-list');
+    nest(list, items, depthOf(list));
+  };
+  const pushLong = (n: number): void => {
+    if (n > MAX_LONG_BYTES) limit('integer size in bytes', MAX_LONG_BYTES);
+    push(decodeLong(take(n)));
+  };
+
+  for (;;) {
+    const op = u8();
+    switch (op) {
+      case 0x80: // PROTO
+        if (u8() > 5) malformed('unsupported protocol');
+        break;
+      case 0x95: // FRAME: a length hint only
+        u64();
+        break;
+      case 0x2e: { // STOP
+        const value = pop();
+        return { value, end: pos };
+      }
+      case 0x28: // MARK
+        if (metastack.length >= maxDepth) limit('nesting depth', maxDepth);
+        metastack.push(stack);
+        stack = [];
+        break;
+      case 0x30: // POP
+        if (stack.length) pop();
+        else popMark();
+        break;
+      case 0x31: // POP_MARK
+        popMark();
+        break;
+      case 0x32: // DUP
+        push(top());
+        break;
+
+      // --- scalars
+      case 0x4e: push(null); break; // NONE
+      case 0x88: push(true); break; // NEWTRUE
+      case 0x89: push(false); break; // NEWFALSE
+      case 0x4b: push(u8()); break; // BININT1
+      case 0x4d: push(u16()); break; // BININT2
+      case 0x4a: push(i32()); break; // BININT
+      case 0x8a: pushLong(u8()); break; // LONG1
+      case 0x8b: { // LONG4
+        const n = i32();
+        if (n < 0) malformed('negative LONG4 length');
+        pushLong(n);
+        break;
+      }
+      case 0x49: { // INT (protocol 0; "00"/"01" are bools)
+        const t = line();
+        push(t === '00' ? false : t === '01' ? true : parseIntText(t));
+        break;
+      }
+      case 0x4c: push(parseIntText(line())); break; // LONG
+      case 0x46: { // FLOAT
+        const v = Number(line().trim());
+        if (Number.isNaN(v)) malformed('bad float literal');
+        push(new PyFloat(v));
+        break;
+      }
+      case 0x47: { // BINFLOAT: big-endian double
+        need(8);
+        push(new PyFloat(dv.getFloat64(pos, false)));
+        pos += 8;
+        break;
+      }
+
+      // --- strings and bytes
+      case 0x58: push(utf8.decode(take(u32()))); break; // BINUNICODE
+      case 0x8c: push(utf8.decode(take(u8()))); break; // SHORT_BINUNICODE
+      case 0x8d: push(utf8.decode(take(u64()))); break; // BINUNICODE8
+      case 0x56: { // UNICODE
+        const from = pos;
+        line();
+        push(rawUnicodeEscape(bytes.subarray(from, pos - 1)));
+        break;
+      }
+      case 0x53: push(unquote(line().trim())); break; // STRING
+      case 0x54: { // BINSTRING (torch unpickles py2 str as utf-8)
+        const n = i32();
+        if (n < 0) malformed('negative BINSTRING length');
+        push(utf8.decode(take(n)));
+        break;
+      }
+      case 0x55: push(utf8.decode(take(u8()))); break; // SHORT_BINSTRING
+      case 0x42: push(take(u32())); break; // BINBYTES
+      case 0x43: push(take(u8())); break; // SHORT_BINBYTES
+      case 0x8e: push(take(u64())); break; // BINBYTES8
+      case 0x96: push(take(u64()).slice()); break; // BYTEARRAY8
+
+      // --- containers
+      case 0x29: push(new PyTuple([])); break; // EMPTY_TUPLE
+      case 0x85: { // TUPLE1
+        const a = pop();
+        push(nest(new PyTuple([a]), [a]));
+        break;
+      }
+      case 0x86: { // TUPLE2
+        const b = pop(), a = pop();
+        push(nest(new PyTuple([a, b]), [a, b]));
+        break;
+      }
+      case 0x87: { // TUPLE3
+        const c = pop(), b = pop(), a = pop();
+        push(nest(new PyTuple([a, b, c]), [a, b, c]));
+        break;
+      }
+      case 0x74: { // TUPLE
+        const items = popMark();
+        push(nest(new PyTuple(items), items));
+        break;
+      }
+      case 0x5d: push(nest([], [])); break; // EMPTY_LIST
+      case 0x6c: { // LIST
+        const items = popMark();
+        push(nest(items, items));
+        break;
+      }
+      case 0x61: { // APPEND
+        const v = pop();
+        appendItems(top(), [v]);
+        break;
+      }
+      case 0x65: { // APPENDS
+        const items = popMark();
+        appendItems(top(), items);
+        break;
+      }
+      case 0x7d: push(nest(new PyDict(), [])); break; // EMPTY_DICT
+      case 0x64: { // DICT
+        const items = popMark();
+        const d = nest(new PyDict(), []);
+        setItems(d, items);
+        push(d);
+        break;
+      }
+      case 0x73: { // SETITEM
+        const v = pop(), k = pop();
+        setItems(top(), [k, v]);
+        break;
+      }
+      case 0x75: { // SETITEMS
+        const items = popMark();
+        setItems(top(), items);
+        break;
+      }
+      case 0x8f: push(nest(new PySet(), [])); break; // EMPTY_SET
+      case 0x90: { // ADDITEMS
+        const items = popMark();
+        appendItems(top(), items);
+        break;
+      }
+      case 0x91: { // FROZENSET
+        const items = popMark();
+        push(nest(new PySet(items), items));
+        break;
+      }
+
+      // --- memo
+      case 0x70: memoPut(Number(parseIntText(line())), top()); break; // PUT
+      case 0x71: memoPut(u8(), top()); break; // BINPUT
+      case 0x72: memoPut(u32(), top()); break; // LONG_BINPUT
+      case 0x94: memoPut(memo.size, top()); break; // MEMOIZE
+      case 0x67: push(memoGet(Number(parseIntText(line())))); break; // GET
+      case 0x68: push(memoGet(u8())); break; // BINGET
+      case 0x6a: push(memoGet(u32())); break; // LONG_BINGET
+
+      // --- globals and calls: only through the whitelist
+      case 0x63: { // GLOBAL
+        const module = line();
+        push(resolve(module, line()));
+        break;
+      }
+      case 0x93: { // STACK_GLOBAL
+        const name = pop(), module = pop();
+        if (typeof module !== 'string' || typeof name !== 'string') malformed('STACK_GLOBAL needs two strings');
+        push(resolve(module, name));
+        break;
+      }
+      case 0x52: { // REDUCE
+        const args = tupleArgs(pop());
+        push(call(pop(), args));
+        break;
+      }
+      case 0x81: { // NEWOBJ
+        const args = tupleArgs(pop());
+        push(call(pop(), args));
+        break;
+      }
+      case 0x92: { // NEWOBJ_EX (keyword arguments are not used by any whitelisted constructor)
+        pop();
+        const args = tupleArgs(pop());
+        push(call(pop(), args));
+        break;
+      }
+      case 0x69: { // INST
+        const module = line();
+        const cls = resolve(module, line());
+        push(call(cls, popMark()));
+        break;
+      }
+      case 0x6f: { // OBJ
+        const items = popMark();
+        if (items.length === 0) malformed('OBJ without a class');
+        push(call(items[0]!, items.slice(1)));
+        break;
+      }
+      case 0x62: { // BUILD
+        const state = pop();
+        const obj = top();
+        if (obj instanceof PyObject && obj.cls.impl.build) obj.cls.impl.build(obj, state);
+        else if (obj instanceof PyObject || obj instanceof PyDict) obj.state = state;
+        else malformed('BUILD on a value that has no state');
+        if (typeof obj === 'object' && obj !== null) nest(obj, [state], depthOf(obj));
+        break;
+      }
+      case 0x51: { // BINPERSID
+        if (!opts.persistentLoad) malformed('persistent ids are not allowed here');
+        push(opts.persistentLoad(pop()));
+        break;
+      }
+      case 0x50: { // PERSID
+        if (!opts.persistentLoad) malformed('persistent ids are not allowed here');
+        push(opts.persistentLoad(line()));
+        break;
+      }
+
+      case 0x82: case 0x83: case 0x84: // EXT1/2/4: the copyreg extension registry
+      case 0x97: case 0x98: // NEXT_BUFFER / READONLY_BUFFER: out-of-band buffers
+        throw new StudioError('unsupported-opcode', `The pickle uses opcode 0x${op.toString(16)}, which a hypernetwork file never needs.`);
+      default:
+        throw new StudioError('unsupported-opcode', `Unknown pickle opcode 0x${op.toString(16)} at byte ${pos - 1}: the file is damaged or not a pickle.`);
+    }
+  }
+}
+
+/** Builtins that are pure data (docs §6). */
+export const DATA_GLOBALS: ReadonlyMap<string, GlobalImpl> = new Map<string, GlobalImpl>([
+  ['collections.OrderedDict', { call: (args) => {
+    const d = new PyDict(true);
+    const init = args[0];
+    // OrderedDict(iterable of pairs) — protocol 0/1 pickles may pass the items.
+    if (Array.isArray(init)) for (const pair of init) if (pair instanceof PyTuple && pair.items.length === 2) d.set(pair.items[0]!, pair.items[1]!);
+    return d;
+  } }],
+  ['__builtin__.set', { call: (args) => new PySet(Array.isArray(args[0]) ? [...args[0]] : []) }],
+  ['builtins.set', { call: (args) => new PySet(Array.isArray(args[0]) ? [...args[0]] : []) }],
+  ['_codecs.encode', { call: (args) => {
+    // protocol 2 writes bytes as _codecs.encode(str, 'latin1')
+    const [text, enc] = args;
+    if (typeof text !== 'string' || (enc !== 'latin1' && enc !== 'latin-1' && enc !== undefined)) malformed('unsupported _codecs.encode call');
+    const out = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c > 255) malformed('latin1 text out of range');
+      out[i] = c;
+    }
+    return out;
+  } }],
+]);

@@ -1,0 +1,9 @@
+// The few web-platform globals the core relies on. They exist in browsers, workers and Node ≥ 18 alike;
+// declaring them here keeps tsconfig.core.json free of the DOM and Node typings.
+declare class TextDecoder {
+  constructor(label?: string, options?: { fatal?: boolean; ignoreBOM?: boolean });
+  decode(input?: ArrayBufferView | ArrayBuffer, options?: { stream?: boolean }): string;
+}
+declare class TextEncoder {
+  encode(input?: string): Uint8Array;
+}

@@ -1,0 +1,78 @@
+/** The CLI contract of issue 2, exercised through the real `bin/hnstudio.mjs` entry. */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, '..');
+const BIN = join(ROOT, 'bin', 'hnstudio.mjs');
+const FIXTURES = join(ROOT, 'test', 'fixtures', 'hypernetwork');
+
+async function hnstudio(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+const expected = (name: string) => JSON.parse(readFileSync(join(FIXTURES, `${name}.expected.json`), 'utf8'));
+
+describe('hnstudio CLI', { timeout: 60_000 }, () => {
+  it('inspect --json prints exactly the contract object', async () => {
+    const r = await hnstudio('inspect', join(FIXTURES, 'layout-06-act-ln-dropout.pt'), '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(expected('layout-06-act-ln-dropout').inspect);
+  });
+
+  it('inspect without --json prints a readable summary', async () => {
+    const r = await hnstudio('inspect', join(FIXTURES, 'layout-02-linear.pt'));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('layer structure:  [1, 2, 1]');
+    expect(r.stdout).toContain('8: Linear 8→16 · Linear 16→8');
+  });
+
+  it('convert writes safetensors with the stored bytes and the metadata', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'hn-')), 'out.safetensors');
+    const r = await hnstudio('convert', join(FIXTURES, 'dtype-fp16.pt'), out);
+    expect(r.code).toBe(0);
+    const file = readFileSync(out);
+    const headerLen = Number(file.readBigUInt64LE(0));
+    const header = JSON.parse(file.subarray(8, 8 + headerLen).toString('utf8'));
+    const data = file.subarray(8 + headerLen);
+    const tensors = expected('dtype-fp16').tensors as Record<string, { shape: number[]; sha256Raw: string }>;
+    expect(Object.keys(header).filter((k) => k !== '__metadata__').sort()).toEqual(Object.keys(tensors).sort());
+    for (const [name, t] of Object.entries(tensors)) {
+      const h = header[name];
+      expect(h.dtype).toBe('F16');
+      expect(h.shape).toEqual(t.shape);
+      const bytes = data.subarray(h.data_offsets[0], h.data_offsets[1]);
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(t.sha256Raw);
+    }
+    expect(JSON.parse(header.__metadata__.hypernetwork)).toMatchObject(expected('dtype-fp16').inspect);
+  });
+
+  it.each([
+    ['bad-global-os-system.pt', 'posix.system'],
+    ['bad-truncated-zip.pt', 'truncated'],
+    ['does-not-exist.pt', 'no such file'],
+  ])('bad input %s: exit 1 and one error line', async (file, reason) => {
+    const r = await hnstudio('inspect', join(FIXTURES, file), '--json');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^error: /);
+    expect(r.stderr).toContain(reason);
+  });
+
+  it('rejects unknown commands and wrong arguments with a usage error', async () => {
+    expect((await hnstudio('frobnicate')).stderr).toMatch(/^error: unknown command "frobnicate"/);
+    expect((await hnstudio('convert', 'only-one.pt')).stderr).toMatch(/^error: expected FILE\.pt OUT\.safetensors/);
+  });
+});
