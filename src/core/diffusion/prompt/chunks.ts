@@ -1,0 +1,121 @@
+/**
+ * A1111's `tokenize_line` (modules/sd_hijack_clip.py): fragments -> 75-token chunks, each wrapped as
+ * [BOS] + 75 + [EOS] = 77 ids with per-token weights. Breaks at BREAK, and when a chunk fills up, moves the
+ * tokens after the last comma (if within `commaPaddingBacktrack` tokens of the end) to the next chunk.
+ * Spec: shared/docs/prompt-weighting.md §3-§4.
+ */
+import { isBreak, parsePromptAttention, type Fragment } from './emphasis';
+
+/** What chunking needs from the CLIP tokenizer (ClipTokenizer satisfies it). */
+export interface PromptTokenizer {
+  encode(text: string): number[];
+  readonly bosId: number;
+  readonly eosId: number;
+  readonly commaId: number | undefined;
+}
+
+export interface PromptChunk {
+  /** 77 ids: BOS, 75 tokens or EOS padding, EOS. */
+  tokens: number[];
+  /** 77 weights (1.0 at BOS/EOS/padding). */
+  multipliers: number[];
+}
+
+export interface TokenizedPrompt {
+  chunks: PromptChunk[];
+  /** A1111's token count (75 per full chunk + real tokens of the last), as shown in its UI counter. */
+  tokenCount: number;
+}
+
+/** A1111 option `emphasis` (1.8+); "Original" is the default. */
+export type EmphasisMode = 'Original' | 'No norm' | 'Ignore' | 'None';
+
+export interface ChunkOptions {
+  /** "Prompt word wrap length limit" (comma_padding_backtrack), 0–74; default 20. */
+  commaPaddingBacktrack?: number;
+  emphasis?: EmphasisMode;
+}
+
+export const CHUNK_LENGTH = 75;
+
+/** Emphasis fragments for a line under the given mode ("None" keeps brackets as text). */
+export function fragmentsFor(line: string, emphasis: EmphasisMode = 'Original'): Fragment[] {
+  return emphasis === 'None' ? [[line, 1.0]] : parsePromptAttention(line);
+}
+
+export function tokenizeLine(line: string, tokenizer: PromptTokenizer, opts: ChunkOptions = {}): TokenizedPrompt {
+  const backtrack = opts.commaPaddingBacktrack ?? 20;
+  const ignoreWeights = opts.emphasis === 'Ignore';
+  const parsed = fragmentsFor(line, opts.emphasis);
+  const chunks: PromptChunk[] = [];
+  let tokens: number[] = [];
+  let mults: number[] = [];
+  let tokenCount = 0;
+  let lastComma = -1;
+
+  const nextChunk = (isLast = false) => {
+    tokenCount += isLast ? tokens.length : CHUNK_LENGTH;
+    while (tokens.length < CHUNK_LENGTH) {
+      tokens.push(tokenizer.eosId);
+      mults.push(1.0);
+    }
+    chunks.push({ tokens: [tokenizer.bosId, ...tokens, tokenizer.eosId], multipliers: [1.0, ...mults, 1.0] });
+    lastComma = -1;
+    tokens = [];
+    mults = [];
+  };
+
+  for (const frag of parsed) {
+    if (isBreak(frag)) {
+      nextChunk();
+      continue;
+    }
+    const weight = ignoreWeights ? 1.0 : frag[1];
+    for (const token of tokenizer.encode(frag[0])) {
+      if (token === tokenizer.commaId) {
+        lastComma = tokens.length;
+      } else if (backtrack !== 0 && tokens.length === CHUNK_LENGTH && lastComma !== -1 && tokens.length - lastComma <= backtrack) {
+        const at = lastComma + 1;
+        const relocTokens = tokens.slice(at);
+        const relocMults = mults.slice(at);
+        tokens = tokens.slice(0, at);
+        mults = mults.slice(0, at);
+        nextChunk();
+        tokens = relocTokens;
+        mults = relocMults;
+      }
+      if (tokens.length === CHUNK_LENGTH) nextChunk();
+      tokens.push(token);
+      mults.push(weight);
+    }
+  }
+  if (tokens.length > 0 || chunks.length === 0) nextChunk(true);
+  return { chunks, tokenCount };
+}
+
+/** The chunk of the empty prompt: BOS + 76 EOS, weights 1 (what A1111 pads with). */
+export function emptyChunk(tokenizer: PromptTokenizer): PromptChunk {
+  return {
+    tokens: [tokenizer.bosId, ...new Array<number>(CHUNK_LENGTH + 1).fill(tokenizer.eosId)],
+    multipliers: new Array<number>(CHUNK_LENGTH + 2).fill(1.0),
+  };
+}
+
+/** Append empty chunks up to `count` (A1111 `empty_chunks()` / pad_cond_uncond: the same as encoding ""). */
+export function padChunks(p: TokenizedPrompt, count: number, tokenizer: PromptTokenizer): TokenizedPrompt {
+  const chunks = [...p.chunks];
+  while (chunks.length < count) chunks.push(emptyChunk(tokenizer));
+  return { chunks, tokenCount: p.tokenCount };
+}
+
+/** Flatten to the text encoder's inputs: ids [chunks*77] (int32) and weights [chunks*77] (float32). */
+export function flattenChunks(p: TokenizedPrompt): { ids: Int32Array; weights: Float32Array; chunkCount: number } {
+  const n = p.chunks.length * (CHUNK_LENGTH + 2);
+  const ids = new Int32Array(n);
+  const weights = new Float32Array(n);
+  p.chunks.forEach((c, i) => {
+    ids.set(c.tokens, i * (CHUNK_LENGTH + 2));
+    weights.set(c.multipliers, i * (CHUNK_LENGTH + 2));
+  });
+  return { ids, weights, chunkCount: p.chunks.length };
+}

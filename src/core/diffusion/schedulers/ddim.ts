@@ -1,0 +1,77 @@
+/**
+ * "DDIM" as A1111 >= 1.6 runs it (`sd_samplers_timesteps_impl.ddim`): eps model at integer timesteps
+ * clip(range(0, T, T // steps) + 1), starting from the unscaled noise; len(timesteps) - 1 model calls, so the
+ * result sits at alphas_cumprod[1], not [0] (A1111's quirk, kept on purpose). A noise draw is made every step
+ * even with eta 0, keeping the generator in step with A1111.
+ */
+import { checkSteps } from './common';
+import type { DiscreteSchedule } from './discrete';
+import { fl } from './f32';
+import type { SamplerDef, SamplerPlan } from './types';
+
+export function ddimTimesteps(steps: number, numTrain = 1000): Int32Array {
+  checkSteps(steps);
+  const stride = Math.floor(numTrain / steps);
+  if (stride < 1) throw new RangeError(`DDIM needs steps <= ${numTrain}`);
+  const ts: number[] = [];
+  for (let v = 0; v < numTrain; v += stride) ts.push(Math.min(Math.max(v + 1, 0), numTrain - 1));
+  return Int32Array.from(ts);
+}
+
+function plan(schedule: DiscreteSchedule, steps: number): SamplerPlan {
+  const timesteps = ddimTimesteps(steps, schedule.alphasCumprod.length);
+  const sigmas = new Float32Array(timesteps.length + 1);
+  for (let k = 0; k < timesteps.length; k++) sigmas[k] = schedule.sigmas[timesteps[timesteps.length - 1 - k] ?? 0] ?? 0;
+  return { sigmas, steps: timesteps.length - 1, modelCalls: timesteps.length - 1, timesteps };
+}
+
+export function createDdim(eta = 0): SamplerDef {
+  return {
+    id: 'ddim',
+    meta: {
+      label: 'DDIM',
+      aliases: ['ddim'],
+      schedule: 'ddim',
+      ancestral: eta !== 0,
+      defaultSteps: 20,
+      modelCalls: (n) => ddimTimesteps(n).length - 1,
+      description: 'DDIM (eta 0) on evenly spaced training timesteps, as A1111 1.6+ runs it.',
+    },
+    plan,
+    initialLatent: (noise) => Float32Array.from(noise),
+    createStepper(schedule, p) {
+      const ts = p.timesteps;
+      if (!ts) throw new Error('DDIM plan without timesteps');
+      const ac = schedule.alphasCumprod;
+      const at = (k: number): number => ac[ts[k] ?? -1] ?? NaN;
+      const atPrev = (k: number): number => (k === 0 ? ac[0] ?? NaN : at(k - 1));
+      return {
+        plan: p,
+        async step(x, i, { model, noise }) {
+          if (!model.eps) throw new Error('DDIM needs a timestep (eps) model');
+          const idx = ts.length - 1 - i;
+          if (i < 0 || idx < 1) throw new RangeError(`step ${i} outside 0..${p.steps - 1}`);
+          const e = await model.eps(x, ts[idx] ?? 0);
+          const aT = at(idx);
+          const aPrev = atPrev(idx);
+          const sigmaT = fl(eta * Math.sqrt(((1 - aPrev) / (1 - aT)) * (1 - aT / aPrev)));
+          const s1m = fl(Math.sqrt(fl(1 - aT)));
+          const sqrtAT = fl(Math.sqrt(aT));
+          const sqrtAPrev = fl(Math.sqrt(aPrev));
+          const dirScale = fl(Math.sqrt(fl(fl(1 - aPrev) - fl(sigmaT * sigmaT))));
+          const nz = noise();
+          if (nz.length !== x.length) throw new RangeError(`noise length ${nz.length} != latent length ${x.length}`);
+          const out = new Float32Array(x.length);
+          for (let k = 0; k < x.length; k++) {
+            const ek = e[k] ?? 0;
+            const x0 = fl(fl((x[k] ?? 0) - fl(s1m * ek)) / sqrtAT);
+            out[k] = fl(fl(sqrtAPrev * x0) + fl(dirScale * ek)) + fl(sigmaT * (nz[k] ?? 0));
+          }
+          return out;
+        },
+      };
+    },
+  };
+}
+
+export const ddim: SamplerDef = createDdim();

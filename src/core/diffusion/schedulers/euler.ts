@@ -1,0 +1,29 @@
+/** "Euler" = k-diffusion `sample_euler` with s_churn 0 (so sigma_hat = sigma_i): x += d * (sigma_{i+1} - sigma_i). */
+import { kInitialLatent, kPlan, sigmaAt } from './common';
+import { addScaled, fl, toD } from './f32';
+import type { SamplerDef } from './types';
+
+export const euler: SamplerDef = {
+  id: 'euler',
+  meta: {
+    label: 'Euler',
+    aliases: ['k_euler', 'sample_euler'],
+    schedule: 'uniform',
+    ancestral: false,
+    defaultSteps: 20,
+    modelCalls: (n) => n,
+    description: 'First-order ODE solver; deterministic.',
+  },
+  plan: (schedule, steps) => kPlan(schedule, 'uniform', steps, steps),
+  initialLatent: kInitialLatent,
+  createStepper(_schedule, plan) {
+    return {
+      plan,
+      async step(x, i, { model }) {
+        const [s, next] = sigmaAt(plan, i);
+        const den = await model.denoise(x, s);
+        return addScaled(x, toD(x, s, den), fl(next - s));
+      },
+    };
+  },
+};

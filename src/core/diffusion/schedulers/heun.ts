@@ -1,0 +1,35 @@
+/** "Heun" = k-diffusion `sample_heun` (s_churn 0): trapezoid correction, plain Euler on the last step (2N-1 calls). */
+import { kInitialLatent, kPlan, sigmaAt } from './common';
+import { addScaled, fl, toD } from './f32';
+import type { SamplerDef } from './types';
+
+export const heun: SamplerDef = {
+  id: 'heun',
+  meta: {
+    label: 'Heun',
+    aliases: ['k_heun', 'sample_heun'],
+    schedule: 'uniform',
+    ancestral: false,
+    defaultSteps: 20,
+    modelCalls: (n) => 2 * n - 1,
+    description: 'Second-order ODE solver; two model calls per step except the last.',
+  },
+  plan: (schedule, steps) => kPlan(schedule, 'uniform', steps, 2 * steps - 1),
+  initialLatent: kInitialLatent,
+  createStepper(_schedule, plan) {
+    return {
+      plan,
+      async step(x, i, { model }) {
+        const [s, next] = sigmaAt(plan, i);
+        const d = toD(x, s, await model.denoise(x, s));
+        const dt = fl(next - s);
+        if (next === 0) return addScaled(x, d, dt);
+        const x2 = addScaled(x, d, dt);
+        const d2 = toD(x2, next, await model.denoise(x2, next));
+        const dPrime = new Float32Array(d.length);
+        for (let k = 0; k < d.length; k++) dPrime[k] = fl((d[k] ?? 0) + (d2[k] ?? 0)) / 2;
+        return addScaled(x, dPrime, dt);
+      },
+    };
+  },
+};

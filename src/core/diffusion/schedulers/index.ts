@@ -1,0 +1,74 @@
+/**
+ * Sampler registry: the one table the UI's sampler list and the CLI's `--sampler` read. Order = A1111's
+ * list order; labels are A1111's names (accepted case-insensitively, as are the aliases).
+ */
+import { ddim } from './ddim';
+import type { DiscreteSchedule } from './discrete';
+import { dpmpp2m } from './dpmpp2m';
+import { dpmpp2mKarras } from './dpmpp2m-karras';
+import { euler } from './euler';
+import { eulerAncestral } from './euler-ancestral';
+import { heun } from './heun';
+import { lms } from './lms';
+import type { NoiseFn, SamplerDef, SamplerModel, SamplerPlan } from './types';
+
+export const SAMPLERS: readonly SamplerDef[] = [eulerAncestral, euler, lms, heun, dpmpp2m, dpmpp2mKarras, ddim];
+
+export const DEFAULT_SAMPLER = 'Euler a';
+
+export function samplerLabels(): string[] {
+  return SAMPLERS.map((s) => s.meta.label);
+}
+
+/** Look a sampler up by A1111 label, id or alias (case-insensitive); undefined if unknown. */
+export function findSampler(name: string): SamplerDef | undefined {
+  const key = name.trim().toLowerCase();
+  return SAMPLERS.find(
+    (s) => s.meta.label.toLowerCase() === key || s.id === key || s.meta.aliases.some((a) => a.toLowerCase() === key),
+  );
+}
+
+export function getSampler(name: string): SamplerDef {
+  const s = findSampler(name);
+  if (!s) throw new RangeError(`unknown sampler ${JSON.stringify(name)}; known: ${samplerLabels().join(', ')}`);
+  return s;
+}
+
+export interface RunOptions {
+  schedule: DiscreteSchedule;
+  steps: number;
+  /** A precomputed plan (e.g. custom sigmas); default def.plan(schedule, steps). */
+  plan?: SamplerPlan;
+  /** First noise draw (ImageRng.next() #1), [B, C, H, W] flattened. */
+  noise: Float32Array;
+  model: SamplerModel;
+  /** Later noise draws (ImageRng.next()), used by ancestral samplers and DDIM. */
+  nextNoise: NoiseFn;
+  /** Called after each step with the new latent; throw (e.g. an abort) to stop between steps. */
+  onStep?: (info: { step: number; steps: number; x: Float32Array; plan: SamplerPlan }) => void | Promise<void>;
+}
+
+/** Run a whole sampling loop; returns the final latent. */
+export async function runSampler(def: SamplerDef, opts: RunOptions): Promise<Float32Array> {
+  const plan = opts.plan ?? def.plan(opts.schedule, opts.steps);
+  const stepper = def.createStepper(opts.schedule, plan);
+  let x = def.initialLatent(opts.noise, plan);
+  for (let i = 0; i < plan.steps; i++) {
+    x = await stepper.step(x, i, { model: opts.model, noise: opts.nextNoise });
+    await opts.onStep?.({ step: i + 1, steps: plan.steps, x, plan });
+  }
+  return x;
+}
+
+export { ddim, ddimTimesteps, createDdim } from './ddim';
+export { dpmpp2m, createDpmpp2m } from './dpmpp2m';
+export { dpmpp2mKarras } from './dpmpp2m-karras';
+export { euler } from './euler';
+export { eulerAncestral, createEulerAncestral, ancestralStep } from './euler-ancestral';
+export { heun } from './heun';
+export { lms, createLms, lmsCoefficient } from './lms';
+export { DiscreteSchedule } from './discrete';
+export { parseSchedulerConfig, SD1_SCHEDULE, SchedulerConfigError, type NoiseScheduleConfig, type BetaSchedule } from './config';
+export { compVisModel, compVisScalings, cfgCombine, epsToDenoised, type UnetEps } from './model';
+export { linspaceF32 } from './linspace';
+export type * from './types';
