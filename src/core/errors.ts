@@ -24,7 +24,19 @@ export type ErrorCode =
   | 'not-a-hypernetwork'
   | 'invalid-metadata'
   | 'unsupported-activation'
-  | 'layout-mismatch';
+  | 'layout-mismatch'
+  // models and generation
+  | 'bad-model-folder'
+  | 'missing-file'
+  | 'unsupported-model'
+  | 'unsupported-op'
+  | 'bad-request'
+  | 'bad-prompt'
+  | 'out-of-memory'
+  | 'device-lost'
+  | 'backend-unavailable'
+  | 'cancelled'
+  | 'runtime-error';
 
 export class StudioError extends Error {
   override name = 'StudioError';

@@ -7,3 +7,8 @@ declare class TextDecoder {
 declare class TextEncoder {
   encode(input?: string): Uint8Array;
 }
+/** Cancellation: the core only reads `aborted` between steps. */
+interface AbortSignal {
+  readonly aborted: boolean;
+}
+declare const performance: { now(): number };

@@ -1,0 +1,64 @@
+/**
+ * Main-thread side of the engine: starts the module worker on first use, wraps it with comlink and exposes the
+ * same `EngineApi`. Only `state/` actions import this module.
+ */
+import { transfer, wrap, type Remote } from 'comlink';
+import type { EngineApi, EngineFile, HypernetworkCard } from './api.ts';
+import { installErrorTransfer } from './error-transfer.ts';
+
+/** The worker died (uncaught error, failed to load, out of memory); it is restarted on the next call. */
+export class EngineCrashedError extends Error {
+  override name = 'EngineCrashedError';
+}
+
+class WorkerEngine implements EngineApi {
+  private worker: Worker | null = null;
+  private remote: Remote<EngineApi> | null = null;
+  /** Rejecters of calls in flight: comlink never settles them if the worker dies. */
+  private readonly inFlight = new Set<(reason: Error) => void>();
+
+  inspectHypernetwork(file: EngineFile): Promise<HypernetworkCard> {
+    // Transfer, not copy: a hypernetwork can be hundreds of MB.
+    return this.call((remote) => remote.inspectHypernetwork(transfer(file, [file.bytes])));
+  }
+
+  private call<T>(run: (remote: Remote<EngineApi>) => Promise<T>): Promise<T> {
+    const remote = this.ensureStarted();
+    return new Promise<T>((resolve, reject) => {
+      this.inFlight.add(reject);
+      run(remote).then(resolve, reject).finally(() => this.inFlight.delete(reject));
+    });
+  }
+
+  private ensureStarted(): Remote<EngineApi> {
+    if (this.remote) return this.remote;
+    installErrorTransfer();
+    const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'engine' });
+    worker.addEventListener('error', (event) => {
+      event.preventDefault();
+      this.crash(worker, event.message || 'the engine worker failed');
+    });
+    worker.addEventListener('messageerror', () => this.crash(worker, 'a message from the engine worker could not be read'));
+    this.worker = worker;
+    this.remote = wrap<EngineApi>(worker);
+    return this.remote;
+  }
+
+  private crash(worker: Worker, reason: string): void {
+    if (worker !== this.worker) return;
+    worker.terminate();
+    this.worker = null;
+    this.remote = null;
+    const error = new EngineCrashedError(`Engine stopped: ${reason}. It restarts on the next file.`);
+    for (const reject of this.inFlight) reject(error);
+    this.inFlight.clear();
+  }
+}
+
+let engine: WorkerEngine | null = null;
+
+/** The page's engine, behind a worker started lazily on the first call. */
+export function getEngine(): EngineApi {
+  engine ??= new WorkerEngine();
+  return engine;
+}

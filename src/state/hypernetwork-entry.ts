@@ -1,0 +1,27 @@
+/** One dropped file on the first screen, from "reading" to its card or its error. */
+import type { HypernetworkCard } from '../engine/api.ts';
+
+// The UI takes its data types from here, never from engine/ or core/ directly.
+export type { HypernetworkCard, SizeRole } from '../engine/api.ts';
+export type { LayerSpec } from '../core/hypernetwork/types.ts';
+
+/** Why a file has no card: a core `StudioError` code, or one of the page's own reasons. */
+export type EntryErrorCode = string;
+
+export interface EntryError {
+  code: EntryErrorCode;
+  message: string;
+  details: Record<string, unknown>;
+}
+
+interface EntryBase {
+  id: string;
+  fileName: string;
+  /** bytes, known before parsing */
+  fileSize: number;
+}
+
+export type HypernetworkEntry =
+  | (EntryBase & { status: 'reading' })
+  | (EntryBase & { status: 'ready'; card: HypernetworkCard })
+  | (EntryBase & { status: 'error'; error: EntryError });

@@ -1,0 +1,95 @@
+import type { ReactNode } from 'react';
+import { removeHypernetwork } from '../state/actions/hypernetworks.ts';
+import type { EntryError, HypernetworkEntry } from '../state/hypernetwork-entry.ts';
+import { formatBytes } from './format.ts';
+import { HypernetworkFacts } from './HypernetworkFacts.tsx';
+
+/** One file: a spinner while the worker reads it, then its facts or the reason it was refused. */
+export function EntryCard({ entry }: { entry: HypernetworkEntry }) {
+  const titleId = `${entry.id}-title`;
+  const title = entry.status === 'ready' ? entry.card.name : entry.fileName;
+  return (
+    <article
+      className={`card is-${entry.status}`}
+      data-testid="hn-card"
+      data-status={entry.status}
+      data-file-name={entry.fileName}
+      aria-labelledby={titleId}
+      aria-busy={entry.status === 'reading'}
+    >
+      <header className="card-header">
+        <div className="card-heading">
+          <h3 id={titleId} className="card-title" data-testid="hn-name">
+            {title}
+          </h3>
+          <p className="card-file" data-testid="hn-file">
+            {/* the title already is the file name until the file's own name is known */}
+            {entry.status === 'ready' && (
+              <>
+                <span className="card-file-name">{entry.fileName}</span>
+                <span aria-hidden="true"> · </span>
+              </>
+            )}
+            <span title={`${entry.fileSize.toLocaleString('en-US')} bytes`} data-testid="hn-file-size">
+              {formatBytes(entry.fileSize)}
+            </span>
+          </p>
+        </div>
+        <button
+          type="button"
+          className="icon-button"
+          aria-label={`Remove ${entry.fileName}`}
+          data-testid="hn-remove"
+          onClick={() => removeHypernetwork(entry.id)}
+        >
+          <svg viewBox="0 0 24 24" aria-hidden="true">
+            <path d="M6 6l12 12M18 6 6 18" />
+          </svg>
+        </button>
+      </header>
+      {body(entry)}
+    </article>
+  );
+}
+
+function body(entry: HypernetworkEntry): ReactNode {
+  switch (entry.status) {
+    case 'reading':
+      return (
+        <p className="card-reading" role="status">
+          <span className="spinner" aria-hidden="true" /> Reading…
+        </p>
+      );
+    case 'error':
+      return <ErrorBody error={entry.error} />;
+    case 'ready':
+      return <HypernetworkFacts card={entry.card} />;
+  }
+}
+
+function ErrorBody({ error }: { error: EntryError }) {
+  const details = Object.entries(error.details).filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v));
+  return (
+    <div className="card-error" role="alert" data-testid="hn-card-error" data-code={error.code}>
+      <p className="card-error-head">
+        <span className="badge badge-danger" data-testid="hn-error-code">
+          {error.code}
+        </span>
+        Could not read this file
+      </p>
+      <p className="card-error-message" data-testid="hn-error-message">
+        {error.message}
+      </p>
+      {details.length > 0 && (
+        <dl className="card-error-details">
+          {details.map(([key, value]) => (
+            <div key={key}>
+              <dt>{key}</dt>
+              <dd>{String(value)}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,25 @@
+/// <reference types="vitest/config" />
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+// Cross-origin isolation: SharedArrayBuffer, hence multi-threaded onnxruntime wasm, needs both headers.
+const isolationHeaders = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+export default defineConfig({
+  plugins: [react()],
+  server: { headers: isolationHeaders },
+  preview: { headers: isolationHeaders },
+  // The engine worker imports modules (comlink, the core); only ES workers can code-split.
+  worker: { format: 'es' },
+  // onnxruntime-web ships its own wasm and workers; pre-bundling breaks their relative URLs.
+  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  build: { target: 'es2022', sourcemap: true },
+  test: {
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    exclude: ['e2e/**', 'node_modules/**', 'dist/**'],
+    environment: 'node',
+  },
+});
