@@ -4,6 +4,8 @@
  * records start on 64-byte boundaries, as torch writes them. Not used by the app.
  */
 
+import { crc32 } from '../src/core/formats/crc32.ts';
+
 const enc = new TextEncoder();
 
 class Pickler {
@@ -88,22 +90,6 @@ function pickleHypernetwork(spec: HypernetworkSpec): { pickle: Uint8Array; stora
   p.str('activate_output').op(0x89).str('sd_checkpoint').op(0x4e).str('sd_checkpoint_name').op(0x4e);
   p.op(0x75, 0x2e); // SETITEMS STOP
   return { pickle: p.bytes(), storages };
-}
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32(b: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < b.length; i++) c = CRC_TABLE[(c ^ b[i]!) & 255]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 /** A STORED zip with every entry's data aligned to 64 bytes (torch's own `FB` padding field). */

@@ -1,7 +1,7 @@
 /** The CLI contract of issue 2, exercised through the real `bin/hnstudio.mjs` entry. */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -74,5 +74,32 @@ describe('hnstudio CLI', { timeout: 60_000 }, () => {
   it('rejects unknown commands and wrong arguments with a usage error', async () => {
     expect((await hnstudio('frobnicate')).stderr).toMatch(/^error: unknown command "frobnicate"/);
     expect((await hnstudio('convert', 'only-one.pt')).stderr).toMatch(/^error: expected FILE\.pt OUT\.safetensors/);
+  });
+
+  it('noise writes the initial latent exactly as torch.randn draws it (seed, seed+1 per image)', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'hn-')), 'noise.npy');
+    const r = await hnstudio('noise', '--seed', '42', '--shape', '2,4,2,2', '--out', out);
+    expect(r.code).toBe(0);
+    const file = readFileSync(out);
+    const headerLen = file.readUInt16LE(8);
+    expect(file.subarray(10, 10 + headerLen).toString('latin1')).toContain("'shape': (2, 4, 2, 2)");
+    expect((10 + headerLen) % 64).toBe(0);
+    const values = new Float32Array(file.buffer.slice(file.byteOffset + 10 + headerLen, file.byteOffset + file.length));
+    // torch.randn((1,4,2,2), generator=torch.Generator().manual_seed(42)) starts 1.9269, 1.4873, 0.9007, -2.1055
+    expect(Array.from(values.subarray(0, 4)).map((v) => +v.toFixed(4))).toEqual([1.9269, 1.4873, 0.9007, -2.1055]);
+    expect(values.length).toBe(32);
+    expect(values[16]).not.toBe(values[0]); // the second image has its own generator (seed 43)
+  });
+
+  it('sigmas prints N+1 values ending in 0, read from the model folder', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hn-model-'));
+    mkdirSync(join(dir, 'scheduler'));
+    writeFileSync(join(dir, 'scheduler', 'scheduler_config.json'), JSON.stringify({ beta_start: 0.00085, beta_end: 0.012, beta_schedule: 'scaled_linear', num_train_timesteps: 1000 }));
+    const r = await hnstudio('sigmas', '--model', dir, '--sampler', 'Euler', '--steps', '10', '--json');
+    expect(r.code).toBe(0);
+    const sigmas = JSON.parse(r.stdout) as number[];
+    expect(sigmas).toHaveLength(11);
+    expect(sigmas[10]).toBe(0);
+    expect(sigmas[0]).toBeCloseTo(14.6146, 3);
   });
 });

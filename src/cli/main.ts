@@ -8,14 +8,24 @@ import { isStudioError } from '../core/errors.ts';
 import { inspectCommand } from './inspect.ts';
 import { convertCommand } from './convert.ts';
 import { UsageError } from './errors.ts';
+import { generateCommand } from './generate.ts';
+import { noiseCommand } from './noise.ts';
+import { sigmasCommand } from './sigmas.ts';
 
 const USAGE = `usage:
   hnstudio inspect FILE.pt [--json]          describe a hypernetwork file
-  hnstudio convert FILE.pt OUT.safetensors   write its tensors as safetensors`;
+  hnstudio convert FILE.pt OUT.safetensors   write its tensors as safetensors
+  hnstudio generate --model DIR --prompt TEXT [--negative TEXT] [--sampler NAME] [--steps N] [--cfg X]
+                    [--seed N] [--width W] [--height H] [--batch-count N] --out FILE.png
+  hnstudio noise --seed N --shape B,C,H,W --out FILE.npy      initial latent noise, as the engine draws it
+  hnstudio sigmas --model DIR --sampler NAME --steps N [--json] the sampler's sigma schedule`;
 
 const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   inspect: inspectCommand,
   convert: convertCommand,
+  generate: generateCommand,
+  noise: noiseCommand,
+  sigmas: sigmasCommand,
 };
 
 

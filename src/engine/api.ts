@@ -2,7 +2,11 @@
  * The one contract between the UI and the engine. `Engine` implements it in-process (CLI, tests); the worker
  * exposes that same object and `client.ts` wraps it, so callers never know which transport they use.
  */
+import type { GenerateRequest, PipelineInfo } from '../core/diffusion/pipeline/pipeline.ts';
 import type { HypernetworkInspect, SizeRole } from '../core/hypernetwork/index.ts';
+import type { ProgressEvent } from '../core/progress.ts';
+
+export type { GenerateRequest, PipelineInfo, ProgressEvent };
 
 /** What a hypernetwork width is used for: SD1 text (768), SD2 text (1024), a U-Net width (320/640/1280). */
 export type { SizeRole };
@@ -28,6 +32,40 @@ export interface HypernetworkCard extends HypernetworkInspect {
   legacyKeys: boolean;
 }
 
+/** Which runtime to use: WebGPU when the browser can, else WASM ("auto"); or force one. */
+export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
+
+/** Where a model folder (Optimum ONNX layout) comes from. Plain data: crosses the worker by clone. */
+export type ModelSpec =
+  /** served over HTTP, e.g. the embedded demo at /models/sd-shapes-demo/ */
+  | { kind: 'url'; name: string; baseUrl: string }
+  /** files the user picked or dropped, by path relative to the folder root */
+  | { kind: 'files'; name: string; files: Record<string, Blob> };
+
+export interface ModelInfo extends PipelineInfo {
+  /** the WebGPU adapter in use ("vendor architecture"), when backend is webgpu */
+  adapter: string | null;
+  /** why WebGPU is not in use, when it is not */
+  fallbackReason: string | null;
+  /** milliseconds spent loading, including shader warm-up */
+  loadMs: number;
+}
+
+export interface EngineImage {
+  width: number;
+  height: number;
+  /** RGBA bytes; transferred out of the worker */
+  rgba: ArrayBuffer;
+  seed: number;
+  /** A1111's `parameters` text for this image */
+  infotext: string;
+}
+
+export interface GenerateResponse {
+  images: EngineImage[];
+  timings: { encodeMs: number; denoiseMs: number; decodeMs: number; unetCalls: number };
+}
+
 export interface EngineApi {
   /**
    * Reads a hypernetwork `.pt` file and describes it.
@@ -37,4 +75,24 @@ export interface EngineApi {
    *   hypernetwork; the worker client rebuilds the same class on the main thread.
    */
   inspectHypernetwork(file: EngineFile): Promise<HypernetworkCard>;
+
+  /**
+   * Loads a Stable Diffusion pipeline (replacing the current one), creates its sessions on the chosen backend
+   * and warms up shaders. Progress: `load` per file, then `compile` per network.
+   * @throws StudioError `missing-file` / `bad-model-folder` / `unsupported-model` / `backend-unavailable`
+   */
+  loadModel(spec: ModelSpec, backend: BackendChoice, onProgress?: (event: ProgressEvent) => void): Promise<ModelInfo>;
+
+  /**
+   * Generates `batchCount` images one after another (seeds seed, seed+1, …). Progress: `encode`, then
+   * `denoise` per step (with a preview every `previewEvery` steps), then `decode` per image.
+   * @throws StudioError `cancelled` after `cancel()`, `bad-request`, `bad-prompt`, `out-of-memory`, `device-lost`
+   */
+  generate(request: GenerateRequest, onProgress?: (event: ProgressEvent) => void): Promise<GenerateResponse>;
+
+  /** Stops the generation in flight; it rejects with `cancelled` within one step. */
+  cancel(): Promise<void>;
+
+  /** Releases every session of the loaded pipeline (GPU memory included). */
+  unloadModel(): Promise<void>;
 }

@@ -2,8 +2,9 @@
  * Main-thread side of the engine: starts the module worker on first use, wraps it with comlink and exposes the
  * same `EngineApi`. Only `state/` actions import this module.
  */
-import { transfer, wrap, type Remote } from 'comlink';
-import type { EngineApi, EngineFile, HypernetworkCard } from './api.ts';
+import { proxy, transfer, wrap, type Remote } from 'comlink';
+import { isStudioError } from '../core/errors.ts';
+import type { BackendChoice, EngineApi, EngineFile, GenerateRequest, GenerateResponse, HypernetworkCard, ModelInfo, ModelSpec, ProgressEvent } from './api.ts';
 import { installErrorTransfer } from './error-transfer.ts';
 
 /** The worker died (uncaught error, failed to load, out of memory); it is restarted on the next call. */
@@ -20,6 +21,35 @@ class WorkerEngine implements EngineApi {
   inspectHypernetwork(file: EngineFile): Promise<HypernetworkCard> {
     // Transfer, not copy: a hypernetwork can be hundreds of MB.
     return this.call((remote) => remote.inspectHypernetwork(transfer(file, [file.bytes])));
+  }
+
+  loadModel(spec: ModelSpec, backend: BackendChoice, onProgress?: (event: ProgressEvent) => void): Promise<ModelInfo> {
+    return this.call((remote) => remote.loadModel(spec, backend, onProgress && proxy(onProgress)));
+  }
+
+  async generate(request: GenerateRequest, onProgress?: (event: ProgressEvent) => void): Promise<GenerateResponse> {
+    try {
+      return await this.call((remote) => remote.generate(request, onProgress && proxy(onProgress)));
+    } catch (e) {
+      // a lost GPU device cannot be revived inside the same runtime: start a fresh worker next time
+      if (isStudioError(e) && e.code === 'device-lost' && this.worker) this.restart();
+      throw e;
+    }
+  }
+
+  cancel(): Promise<void> {
+    return this.remote ? this.remote.cancel() : Promise.resolve();
+  }
+
+  unloadModel(): Promise<void> {
+    return this.remote ? this.remote.unloadModel() : Promise.resolve();
+  }
+
+  /** Ends the worker and everything it holds; the next call starts a fresh one. */
+  restart(): void {
+    this.worker?.terminate();
+    this.worker = null;
+    this.remote = null;
   }
 
   private call<T>(run: (remote: Remote<EngineApi>) => Promise<T>): Promise<T> {

@@ -1,8 +1,33 @@
 /** The in-process engine: the CLI and tests call it directly; the worker exposes it to the page. */
+import { transfer } from 'comlink';
+import { generationInfotext } from '../core/diffusion/infotext.ts';
+import type { ModelSource } from '../core/diffusion/pipeline/model-source.ts';
+import { StableDiffusionPipeline, type GenerateRequest } from '../core/diffusion/pipeline/pipeline.ts';
+import { StudioError } from '../core/errors.ts';
 import { allWarnings, inspectHypernetwork, readHypernetwork, sizeRole } from '../core/hypernetwork/index.ts';
-import type { EngineApi, EngineFile, HypernetworkCard, SizeRole } from './api.ts';
+import type { Ort } from '../core/onnx/ort.ts';
+import type { ProgressEvent } from '../core/progress.ts';
+import type { BackendChoice, EngineApi, EngineFile, GenerateResponse, HypernetworkCard, ModelInfo, ModelSpec, SizeRole } from './api.ts';
+import { chooseBackend, type GpuLike } from './backend.ts';
+import { sourceFromSpec } from './model-sources.ts';
+
+export interface EngineDeps {
+  /** the onnxruntime build for this realm (`onnxruntime-web/webgpu` in the browser, `onnxruntime-web` in Node) */
+  loadOrt: () => Promise<Ort>;
+  /** `navigator.gpu`, when the realm has one */
+  gpu?: GpuLike;
+  /** wasm threads (needs cross-origin isolation in the browser) */
+  threads?: number;
+}
 
 export class Engine implements EngineApi {
+  private pipeline: StableDiffusionPipeline | null = null;
+  private modelInfo: ModelInfo | null = null;
+  private running: AbortController | null = null;
+  private ort: Promise<Ort> | null = null;
+
+  constructor(private readonly deps?: EngineDeps) {}
+
   async inspectHypernetwork(file: EngineFile): Promise<HypernetworkCard> {
     const hn = readHypernetwork(new Uint8Array(file.bytes), file.name);
     const sizeRoles: Record<string, SizeRole> = {};
@@ -16,5 +41,86 @@ export class Engine implements EngineApi {
       optionalInfo: hn.meta.optionalInfo,
       legacyKeys: hn.meta.legacyKeys,
     };
+  }
+
+  private runtime(): Promise<Ort> {
+    if (!this.deps) throw new StudioError('backend-unavailable', 'This engine was built without an onnxruntime.');
+    this.ort ??= this.deps.loadOrt().then((ort) => {
+      ort.env.wasm.numThreads = this.deps?.threads ?? 1;
+      return ort;
+    });
+    return this.ort;
+  }
+
+  loadModel(spec: ModelSpec, backend: BackendChoice, onProgress?: (event: ProgressEvent) => void): Promise<ModelInfo> {
+    return this.loadFrom(sourceFromSpec(spec), backend, onProgress);
+  }
+
+  /** Loads from any `ModelSource` (the CLI passes a folder on disk). */
+  async loadFrom(source: ModelSource, choice: BackendChoice, onProgress?: (event: ProgressEvent) => void): Promise<ModelInfo> {
+    await this.unloadModel();
+    const ort = await this.runtime();
+    const decision = await chooseBackend(choice, this.deps?.gpu);
+    const start = performance.now();
+    const load = (backend: 'webgpu' | 'wasm') => StableDiffusionPipeline.load(source, ort, { backend, onProgress, warmup: true });
+    let pipeline: StableDiffusionPipeline;
+    let fallbackReason = decision.fallbackReason;
+    try {
+      pipeline = await load(decision.backend);
+    } catch (e) {
+      // an fp16 model on an adapter without shader-f16 fails while compiling its shaders
+      if (decision.backend !== 'webgpu' || !/f16|float16|shader-f16/i.test(String((e as Error)?.message))) throw e;
+      fallbackReason = `The GPU adapter lacks shader-f16, which this fp16 model needs; running on WASM instead.`;
+      pipeline = await load('wasm');
+    }
+    this.pipeline = pipeline;
+    this.modelInfo = {
+      ...pipeline.info,
+      adapter: pipeline.info.backend === 'webgpu' ? decision.adapter : null,
+      fallbackReason,
+      loadMs: performance.now() - start,
+    };
+    return this.modelInfo;
+  }
+
+  async generate(request: GenerateRequest, onProgress?: (event: ProgressEvent) => void): Promise<GenerateResponse> {
+    const pipeline = this.pipeline;
+    if (!pipeline) throw new StudioError('bad-request', 'No model is loaded yet.');
+    if (this.running) throw new StudioError('bad-request', 'A generation is already running; cancel it first.');
+    const controller = new AbortController();
+    this.running = controller;
+    try {
+      const result = await pipeline.generate(request, { signal: controller.signal, onProgress });
+      const images = result.images.map(({ image, seed }) => ({
+        width: image.width,
+        height: image.height,
+        rgba: image.data.buffer as ArrayBuffer,
+        seed,
+        infotext: generationInfotext(request, seed, { name: pipeline.info.name }),
+      }));
+      return transfer({ images, timings: result.timings }, images.map((i) => i.rgba));
+    } catch (e) {
+      if (e instanceof StudioError && e.code === 'device-lost') await this.unloadModel().catch(() => undefined);
+      throw e;
+    } finally {
+      this.running = null;
+    }
+  }
+
+  async cancel(): Promise<void> {
+    this.running?.abort();
+  }
+
+  async unloadModel(): Promise<void> {
+    this.running?.abort();
+    const pipeline = this.pipeline;
+    this.pipeline = null;
+    this.modelInfo = null;
+    await pipeline?.release();
+  }
+
+  /** The pipeline in use (CLI and tests). */
+  get loaded(): StableDiffusionPipeline | null {
+    return this.pipeline;
   }
 }

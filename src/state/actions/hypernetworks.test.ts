@@ -7,7 +7,7 @@ const inspect = vi.fn<EngineApi['inspectHypernetwork']>();
 
 // The real client starts a Worker; these tests only check what the actions do with its answers.
 vi.mock('../../engine/client.ts', () => ({
-  getEngine: (): EngineApi => ({ inspectHypernetwork: inspect }),
+  getEngine: (): Partial<EngineApi> => ({ inspectHypernetwork: inspect }),
   EngineCrashedError: class EngineCrashedError extends Error {
     override name = 'EngineCrashedError';
   },

@@ -1,0 +1,88 @@
+import { writeFile } from 'node:fs/promises';
+import { DEFAULT_SAMPLER, findSampler, samplerLabels } from '../core/diffusion/schedulers/index.ts';
+import { encodePng } from '../core/formats/png.ts';
+import type { ProgressEvent } from '../core/progress.ts';
+import { Engine } from '../engine/engine.ts';
+import { parse } from './args.ts';
+import { UsageError } from './errors.ts';
+import { fsModelSource } from './fs-model-source.ts';
+
+function int(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^-?\d+$/.test(value)) throw new UsageError(`--${name} must be a whole number (got "${value}")`);
+  return Number(value);
+}
+
+function progressPrinter(): (e: ProgressEvent) => void {
+  let last = '';
+  return (e) => {
+    const line = e.phase === 'denoise' ? `image ${e.image + 1}/${e.images} step ${e.step}/${e.steps}` : e.phase === 'compile' ? `compiling ${e.model}` : e.phase;
+    if (line !== last && process.stderr.isTTY) process.stderr.write(`\r\x1b[K${line}`);
+    last = line;
+  };
+}
+
+/**
+ * `hnstudio generate --model DIR --prompt TEXT [--negative TEXT] [--sampler NAME] [--steps 20] [--cfg 7]
+ *  [--seed N] [--width W] [--height H] [--batch-count N] --out FILE.png` — the app's engine, in Node (WASM).
+ */
+export async function generateCommand(args: string[]): Promise<void> {
+  const { values } = parse(
+    args,
+    {
+      model: { type: 'string' },
+      prompt: { type: 'string' },
+      negative: { type: 'string' },
+      sampler: { type: 'string' },
+      steps: { type: 'string' },
+      cfg: { type: 'string' },
+      seed: { type: 'string' },
+      width: { type: 'string' },
+      height: { type: 'string' },
+      'batch-count': { type: 'string' },
+      threads: { type: 'string' },
+      out: { type: 'string' },
+    },
+    [],
+  );
+  if (!values.model) throw new UsageError('--model DIR is required');
+  if (values.prompt === undefined) throw new UsageError('--prompt TEXT is required');
+  if (!values.out) throw new UsageError('--out FILE.png is required');
+  const sampler = values.sampler ?? DEFAULT_SAMPLER;
+  if (!findSampler(sampler)) throw new UsageError(`unknown sampler "${sampler}"; known: ${samplerLabels().join(', ')}`);
+  const cfg = Number(values.cfg ?? 7);
+  if (!Number.isFinite(cfg)) throw new UsageError('--cfg must be a number');
+  const seedArg = int(values.seed, 'seed', -1);
+  // A1111: -1 means a random seed; the one used is printed and written into the PNG
+  const seed = seedArg < 0 ? Math.floor(Math.random() * 0xffffffff) : seedArg;
+
+  const engine = new Engine({ loadOrt: () => import('onnxruntime-web'), threads: int(values.threads, 'threads', 1) });
+  const onProgress = progressPrinter();
+  const info = await engine.loadFrom(fsModelSource(values.model), 'wasm', onProgress);
+  const size = info.defaultSize;
+  const batchCount = int(values['batch-count'], 'batch-count', 1);
+  const result = await engine.generate(
+    {
+      prompt: values.prompt,
+      negativePrompt: values.negative ?? '',
+      sampler: findSampler(sampler)!.meta.label,
+      steps: int(values.steps, 'steps', 20),
+      cfgScale: cfg,
+      seed,
+      width: int(values.width, 'width', size),
+      height: int(values.height, 'height', size),
+      batchCount,
+    },
+    onProgress,
+  );
+  await engine.unloadModel();
+  if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+  for (const [i, image] of result.images.entries()) {
+    const path = batchCount === 1 ? values.out : values.out.replace(/(\.png)?$/i, `-${i}$1`);
+    const png = encodePng({ width: image.width, height: image.height, data: new Uint8ClampedArray(image.rgba) }, { parameters: image.infotext });
+    await writeFile(path, png);
+    console.log(`wrote ${path} (seed ${image.seed})`);
+  }
+  const { encodeMs, denoiseMs, decodeMs, unetCalls } = result.timings;
+  console.log(`load ${info.loadMs.toFixed(0)} ms · encode ${encodeMs.toFixed(0)} ms · denoise ${denoiseMs.toFixed(0)} ms (${unetCalls} U-Net calls) · decode ${decodeMs.toFixed(0)} ms`);
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { formatInfotext, parseInfotext } from './infotext.ts';
+
+describe('A1111 infotext', () => {
+  const params = new Map([
+    ['Steps', '20'],
+    ['Sampler', 'Euler a'],
+    ['CFG scale', '7'],
+    ['Seed', '42'],
+    ['Size', '64x64'],
+    ['Model', 'sd-shapes-demo'],
+  ]);
+
+  it('formats as A1111 writes it', () => {
+    expect(formatInfotext({ prompt: 'a red circle <hypernet:stripes:0.8>', negativePrompt: 'blurry', params })).toBe(
+      'a red circle <hypernet:stripes:0.8>\nNegative prompt: blurry\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 42, Size: 64x64, Model: sd-shapes-demo',
+    );
+    expect(formatInfotext({ prompt: 'p', negativePrompt: '', params: new Map([['Steps', '2'], ['Model', 'a, b: c']]) })).toBe('p\nSteps: 2, Model: "a, b: c"');
+  });
+
+  it('parses what it formats, including quoted values and multi-line prompts', () => {
+    const text = formatInfotext({ prompt: 'line one\nline two', negativePrompt: 'neg', params: new Map([...params, ['Model', 'x, y']]) });
+    const parsed = parseInfotext(text);
+    expect(parsed.prompt).toBe('line one\nline two');
+    expect(parsed.negativePrompt).toBe('neg');
+    expect(Object.fromEntries(parsed.params)).toEqual({ ...Object.fromEntries(params), Model: 'x, y' });
+  });
+
+  it('parses a real A1111 1.9 infotext', () => {
+    const text = 'masterpiece, (a cat:1.2)\nNegative prompt: lowres, bad anatomy\nSteps: 30, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 7.5, Seed: 1234567890, Size: 512x768, Model hash: 6ce0161689, Model: v1-5-pruned-emaonly, Version: v1.9.4';
+    const parsed = parseInfotext(text);
+    expect(parsed.prompt).toBe('masterpiece, (a cat:1.2)');
+    expect(parsed.negativePrompt).toBe('lowres, bad anatomy');
+    expect(parsed.params.get('Schedule type')).toBe('Karras');
+    expect(parsed.params.get('Model hash')).toBe('6ce0161689');
+    expect(parsed.params.get('Size')).toBe('512x768');
+  });
+});

@@ -1,0 +1,87 @@
+/**
+ * A1111's "parameters" text (infotext), written into every PNG and read back by PNG Info:
+ *   <prompt>
+ *   Negative prompt: <negative>            (only when non-empty)
+ *   Steps: 20, Sampler: Euler a, CFG scale: 7, Seed: 42, Size: 512x512, Model hash: …, Model: …
+ * Values holding ',', ':' or a newline are JSON-quoted, as A1111's `quote()` does.
+ */
+
+export interface Infotext {
+  prompt: string;
+  negativePrompt: string;
+  /** key → value, in order (values unquoted) */
+  params: Map<string, string>;
+}
+
+function quote(value: string): string {
+  return /[,:\n]/.test(value) ? JSON.stringify(value) : value;
+}
+
+export function formatInfotext({ prompt, negativePrompt, params }: Infotext): string {
+  const line = [...params].map(([k, v]) => (k === v ? k : `${k}: ${quote(v)}`)).join(', ');
+  const negative = negativePrompt ? `\nNegative prompt: ${negativePrompt}` : '';
+  return `${prompt}${negative}\n${line}`.trim();
+}
+
+// A1111's re_param: a key, then a JSON string or anything up to the next comma
+const PARAM = /\s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)/g;
+
+function parseParams(line: string): Map<string, string> {
+  const params = new Map<string, string>();
+  for (const m of line.matchAll(PARAM)) {
+    const [, key, raw] = m as unknown as [string, string, string];
+    let value = raw.trim();
+    if (value.startsWith('"') && value.endsWith('"') && value.length > 1) {
+      try {
+        value = JSON.parse(value) as string;
+      } catch {
+        // keep the raw text, as A1111 does when unquoting fails
+      }
+    }
+    params.set(key.trim(), value);
+  }
+  return params;
+}
+
+/** A1111's `parse_generation_parameters` (the parts this app uses). */
+export function parseInfotext(text: string): Infotext {
+  const lines = text.trim().split('\n');
+  let last = lines[lines.length - 1] ?? '';
+  let params = new Map<string, string>();
+  if ([...last.matchAll(PARAM)].length >= 3) {
+    params = parseParams(last);
+    lines.pop();
+  } else {
+    last = '';
+  }
+  let prompt = '';
+  let negativePrompt = '';
+  let inNegative = false;
+  for (const [i, raw] of lines.entries()) {
+    const l = raw.trim();
+    if (l.startsWith('Negative prompt:')) {
+      inNegative = true;
+      negativePrompt = l.slice('Negative prompt:'.length).trim();
+    } else if (inNegative) negativePrompt += `\n${l}`;
+    else prompt += (i === 0 ? '' : '\n') + l;
+  }
+  return { prompt, negativePrompt, params };
+}
+
+/** The infotext of one generated image, with A1111's keys in A1111's order. */
+export function generationInfotext(
+  req: { prompt: string; negativePrompt: string; steps: number; sampler: string; cfgScale: number; width: number; height: number },
+  seed: number,
+  model: { name: string; hash?: string | null },
+): string {
+  const params = new Map<string, string>([
+    ['Steps', String(req.steps)],
+    ['Sampler', req.sampler],
+    ['CFG scale', String(req.cfgScale)],
+    ['Seed', String(seed)],
+    ['Size', `${req.width}x${req.height}`],
+  ]);
+  if (model.hash) params.set('Model hash', model.hash);
+  params.set('Model', model.name);
+  return formatInfotext({ prompt: req.prompt, negativePrompt: req.negativePrompt, params });
+}

@@ -1,0 +1,156 @@
+/**
+ * The three networks of a Stable Diffusion pipeline as typed calls over onnxruntime sessions: text encoder,
+ * U-Net (eps prediction, cond and uncond batched when the export allows) and VAE decoder.
+ */
+import { StudioError } from '../../errors.ts';
+import { float32ToHalf, halfToFloat32 } from '../../onnx/float16.ts';
+import type { Ort, OrtSession, OrtTensor } from '../../onnx/ort.ts';
+import { textEncoderSignature, unetSignature, vaeDecoderSignature, type TensorSlot, type UnetSignature } from '../../onnx/signature.ts';
+
+/** Maps onnxruntime's failures to typed errors the UI can act on. */
+export function runtimeError(e: unknown, what: string): StudioError {
+  if (e instanceof StudioError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  if (/out of memory|OOM|allocation failed|failed to allocate|bad_alloc/i.test(message)) {
+    return new StudioError('out-of-memory', `Out of memory while running ${what}. Try a smaller image size or batch. (${message})`);
+  }
+  if (/device (was |is )?lost|GPUDevice.*lost/i.test(message)) {
+    return new StudioError('device-lost', `The GPU device was lost while running ${what}; reload the model to continue. (${message})`);
+  }
+  if (/not implemented|could not find an implementation|unsupported (op|operator)/i.test(message)) {
+    return new StudioError('unsupported-op', `${what} uses an operator this backend cannot run: ${message}`);
+  }
+  return new StudioError('runtime-error', `${what} failed: ${message}`);
+}
+
+async function run(session: OrtSession, feeds: Record<string, OrtTensor>, what: string): Promise<Awaited<ReturnType<OrtSession['run']>>> {
+  try {
+    return await session.run(feeds);
+  } catch (e) {
+    throw runtimeError(e, what);
+  }
+}
+
+/** Reads an output as float32 (downloading it when it lives on the GPU), then frees it. */
+async function readFloat(t: OrtTensor | undefined, what: string): Promise<Float32Array> {
+  if (!t) throw new StudioError('unsupported-model', `${what} produced no output.`);
+  const data = (await t.getData(true)) as Float32Array | Uint16Array;
+  return data instanceof Uint16Array ? halfToFloat32(data) : Float32Array.from(data);
+}
+
+function floatTensor(ort: Ort, slot: TensorSlot, data: Float32Array, dims: readonly number[]): OrtTensor {
+  return slot.type === 'float16' ? new ort.Tensor('float16', float32ToHalf(data), dims) : new ort.Tensor('float32', data, dims);
+}
+
+export class TextEncoderModel {
+  private readonly sig;
+  /** hidden width (768 for SD1) */
+  readonly width: number;
+  constructor(
+    private readonly ort: Ort,
+    readonly session: OrtSession,
+  ) {
+    this.sig = textEncoderSignature(session);
+    const w = this.sig.hidden.shape[2];
+    if (typeof w !== 'number') throw new StudioError('unsupported-model', 'The text encoder output width is not static.');
+    this.width = w;
+  }
+
+  /** Hidden states [chunks·77, width] for 77-id chunks (one run per chunk, as A1111 encodes them). */
+  async encode(chunks: readonly (readonly number[])[]): Promise<Float32Array> {
+    const tokens = chunks[0]?.length ?? 77;
+    const out = new Float32Array(chunks.length * tokens * this.width);
+    for (const [i, ids] of chunks.entries()) {
+      const input = this.sig.inputIds.type === 'int64'
+        ? new this.ort.Tensor('int64', BigInt64Array.from(ids, (v) => BigInt(v)), [1, ids.length])
+        : new this.ort.Tensor('int32', Int32Array.from(ids), [1, ids.length]);
+      const result = await run(this.session, { [this.sig.inputIds.name]: input }, 'the text encoder');
+      out.set(await readFloat(result[this.sig.hidden.name], 'The text encoder'), i * tokens * this.width);
+    }
+    return out;
+  }
+}
+
+export class UnetModel {
+  readonly sig: UnetSignature;
+  /** extra inputs fed on every run (e.g. hypernetwork strengths), by name */
+  extraFeeds: Record<string, OrtTensor> = {};
+  constructor(
+    private readonly ort: Ort,
+    readonly session: OrtSession,
+  ) {
+    this.sig = unetSignature(session);
+  }
+
+  get latentChannels(): number {
+    const c = this.sig.sample.shape[1];
+    return typeof c === 'number' ? c : 4;
+  }
+
+  private timestep(t: number, batch: number): OrtTensor {
+    const { type, shape, name } = this.sig.timestep;
+    // Optimum exports a scalar; older exports take [batch] or [1]
+    const dims = shape.length === 0 ? [] : [typeof shape[0] === 'number' ? shape[0] : batch];
+    const n = dims.length ? dims[0]! : 1;
+    switch (type) {
+      case 'float32':
+        return new this.ort.Tensor('float32', new Float32Array(n).fill(t), dims);
+      case 'float16':
+        return new this.ort.Tensor('float16', float32ToHalf(new Float32Array(n).fill(t)), dims);
+      case 'int64':
+        // integer exports cannot take A1111's fractional timesteps: round, as older pipelines did
+        return new this.ort.Tensor('int64', new BigInt64Array(n).fill(BigInt(Math.round(t))), dims);
+      default:
+        if (type !== 'int32') throw new StudioError('unsupported-model', `U-Net timestep input ${name} is ${type}.`);
+        return new this.ort.Tensor('int32', new Int32Array(n).fill(Math.round(t)), dims);
+    }
+  }
+
+  /**
+   * Predicted noise for latent x [1, C, h, w] at timestep t, conditioned on `cond` and (for CFG) `uncond`
+   * text states [tokens, width]: one batch of 2 when the export's batch dim is dynamic, else two runs.
+   */
+  async eps(x: Float32Array, dims: readonly number[], t: number, cond: Float32Array, uncond: Float32Array | null, tokens: number): Promise<{ cond: Float32Array; uncond?: Float32Array }> {
+    const width = cond.length / tokens;
+    const call = async (batch: number, sample: Float32Array, context: Float32Array): Promise<Float32Array> => {
+      const feeds: Record<string, OrtTensor> = {
+        ...this.extraFeeds,
+        [this.sig.sample.name]: floatTensor(this.ort, this.sig.sample, sample, [batch, ...dims.slice(1)]),
+        [this.sig.timestep.name]: this.timestep(t, batch),
+        [this.sig.context.name]: floatTensor(this.ort, this.sig.context, context, [batch, tokens, width]),
+      };
+      const out = await run(this.session, feeds, 'the U-Net');
+      return readFloat(out[this.sig.output.name], 'The U-Net');
+    };
+    if (!uncond) return { cond: await call(1, x, cond) };
+    if (this.sig.dynamicBatch) {
+      const sample = new Float32Array(2 * x.length);
+      sample.set(x);
+      sample.set(x, x.length);
+      const context = new Float32Array(cond.length + uncond.length);
+      context.set(cond);
+      context.set(uncond, cond.length);
+      const both = await call(2, sample, context);
+      return { cond: both.subarray(0, x.length), uncond: both.subarray(x.length) };
+    }
+    return { cond: await call(1, x, cond), uncond: await call(1, x, uncond) };
+  }
+}
+
+export class VaeDecoderModel {
+  private readonly sig;
+  constructor(
+    private readonly ort: Ort,
+    readonly session: OrtSession,
+  ) {
+    this.sig = vaeDecoderSignature(session);
+  }
+
+  /** Decoded image [1, 3, H, W] in [-1, 1] for a scaled latent [1, C, h, w]. */
+  async decode(latent: Float32Array, dims: readonly number[]): Promise<{ data: Float32Array; dims: number[] }> {
+    const out = await run(this.session, { [this.sig.latent.name]: floatTensor(this.ort, this.sig.latent, latent, dims) }, 'the VAE decoder');
+    const t = out[this.sig.image.name];
+    const data = await readFloat(t, 'The VAE decoder');
+    return { data, dims: [...(t?.dims ?? [])] };
+  }
+}

@@ -1,0 +1,268 @@
+/**
+ * Text → image with A1111's numbers: CLIP prompt chunks with emphasis, torch-identical CPU noise per image
+ * (seed, seed+1, …), k-diffusion samplers over the eps U-Net with CFG, VAE decode with the config's scaling
+ * factor. Runs wherever onnxruntime runs (worker, Node); cancellation is checked between steps.
+ */
+import { StudioError } from '../../errors.ts';
+import type { Backend, Ort, OrtSession } from '../../onnx/ort.ts';
+import { planSession } from '../../onnx/session-plan.ts';
+import type { ProgressFn, RgbaImage } from '../../progress.ts';
+import { ImageRng } from '../noise/index.ts';
+import { applyEmphasis, flattenChunks, preparePrompts, PromptSyntaxError, type HypernetTag, type TokenizedPrompt } from '../prompt/index.ts';
+import { compVisModel, DiscreteSchedule, findSampler, parseSchedulerConfig, runSampler, samplerLabels, SchedulerConfigError } from '../schedulers/index.ts';
+import { ClipTokenizer, TokenizerFileError } from '../tokenizer/index.ts';
+import { latentPreview, vaeOutputToRgba } from './image.ts';
+import { MODEL_FILES, parseJsonFile, readOptionalJson, requireFile, type ModelSource } from './model-source.ts';
+import { runtimeError, TextEncoderModel, UnetModel, VaeDecoderModel } from './networks.ts';
+
+export interface GenerateRequest {
+  prompt: string;
+  negativePrompt: string;
+  /** A1111 sampler name (see SAMPLERS) */
+  sampler: string;
+  steps: number;
+  cfgScale: number;
+  seed: number;
+  width: number;
+  height: number;
+  /** images generated one after another, with seeds seed, seed+1, … */
+  batchCount: number;
+  /** emit a preview every k steps (0: never) */
+  previewEvery?: number;
+}
+
+export interface GeneratedImage {
+  readonly image: RgbaImage;
+  readonly seed: number;
+  /** final latent [1, C, h, w] before VAE scaling */
+  readonly latent: Float32Array;
+}
+
+export interface GenerateResult {
+  readonly images: GeneratedImage[];
+  /** `<hypernet:name:mult>` tags found (and removed) in the prompt, in order */
+  readonly hypernetTags: HypernetTag[];
+  readonly timings: { encodeMs: number; denoiseMs: number; decodeMs: number; unetCalls: number };
+}
+
+export interface PipelineInfo {
+  readonly name: string;
+  readonly backend: Backend;
+  readonly textWidth: number;
+  readonly latentChannels: number;
+  /** pixels per latent cell (8 for SD) */
+  readonly vaeScale: number;
+  readonly scalingFactor: number;
+  readonly timestepType: string;
+  readonly dynamicBatch: boolean;
+  readonly defaultSize: number;
+}
+
+export interface LoadOptions {
+  backend: Backend;
+  onProgress?: ProgressFn;
+  /** run every network once at load so shader compilation is not paid by the first image */
+  warmup?: boolean;
+}
+
+const decoder = new TextDecoder();
+
+function numberField(obj: Record<string, unknown>, key: string): number | undefined {
+  const v = obj[key];
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+async function createSession(ort: Ort, bytes: Uint8Array, what: string, plan: Parameters<typeof planSession>[0]): Promise<OrtSession> {
+  try {
+    return await ort.InferenceSession.create(bytes, planSession(plan));
+  } catch (e) {
+    const err = runtimeError(e, what);
+    if (err.code === 'runtime-error' && /protobuf|parse|invalid model|model_proto/i.test(err.message)) {
+      throw new StudioError('bad-model-folder', `${what} is not a readable ONNX model (corrupt or truncated file?): ${err.message}`);
+    }
+    throw err;
+  }
+}
+
+export class StableDiffusionPipeline {
+  private constructor(
+    readonly info: PipelineInfo,
+    private readonly tokenizer: ClipTokenizer,
+    private readonly schedule: DiscreteSchedule,
+    private readonly textEncoder: TextEncoderModel,
+    /** swappable: hypernetwork surgery replaces the U-Net session */
+    public unet: UnetModel,
+    private readonly vae: VaeDecoderModel,
+    private readonly ort: Ort,
+  ) {}
+
+  static async load(source: ModelSource, ort: Ort, opts: LoadOptions): Promise<StableDiffusionPipeline> {
+    const progress = (file: string, index: number) => opts.onProgress?.({ phase: 'load', file, index, files: 6 });
+    progress(MODEL_FILES.vocab, 0);
+    let tokenizer: ClipTokenizer;
+    try {
+      const vocab = decoder.decode(await requireFile(source, MODEL_FILES.vocab));
+      const merges = decoder.decode(await requireFile(source, MODEL_FILES.merges));
+      tokenizer = ClipTokenizer.fromFiles(vocab, merges);
+    } catch (e) {
+      if (e instanceof TokenizerFileError) throw new StudioError('bad-model-folder', `The tokenizer files of "${source.name}" are malformed: ${e.message}.`);
+      throw e;
+    }
+    progress(MODEL_FILES.scheduler, 1);
+    let schedule: DiscreteSchedule;
+    try {
+      schedule = new DiscreteSchedule(parseSchedulerConfig(parseJsonFile(await requireFile(source, MODEL_FILES.scheduler), MODEL_FILES.scheduler, source)));
+    } catch (e) {
+      if (e instanceof SchedulerConfigError) throw new StudioError('bad-model-folder', `${MODEL_FILES.scheduler} of "${source.name}": ${e.message}.`);
+      throw e;
+    }
+    const vaeConfig = await readOptionalJson(source, MODEL_FILES.vaeConfig);
+    const unetConfig = await readOptionalJson(source, MODEL_FILES.unetConfig);
+
+    progress(MODEL_FILES.textEncoder, 2);
+    const textEncoder = new TextEncoderModel(ort, await createSession(ort, await requireFile(source, MODEL_FILES.textEncoder), 'The text encoder', { backend: opts.backend }));
+    progress(MODEL_FILES.unet, 3);
+    const unetData = await source.read(MODEL_FILES.unetData);
+    const unet = new UnetModel(ort, await createSession(ort, await requireFile(source, MODEL_FILES.unet), 'The U-Net', {
+      backend: opts.backend,
+      externalData: unetData ? { path: 'model.onnx_data', data: unetData } : undefined,
+    }));
+    progress(MODEL_FILES.vaeDecoder, 4);
+    const vae = new VaeDecoderModel(ort, await createSession(ort, await requireFile(source, MODEL_FILES.vaeDecoder), 'The VAE decoder', { backend: opts.backend }));
+    progress('', 5);
+
+    if (unet.sig.contextWidth !== null && unet.sig.contextWidth !== textEncoder.width) {
+      throw new StudioError('unsupported-model', `The U-Net expects ${unet.sig.contextWidth}-wide text states but the text encoder gives ${textEncoder.width}.`);
+    }
+    const blocks = vaeConfig.block_out_channels;
+    const vaeScale = Array.isArray(blocks) && blocks.length > 0 ? 2 ** (blocks.length - 1) : 8;
+    const info: PipelineInfo = {
+      name: source.name,
+      backend: opts.backend,
+      textWidth: textEncoder.width,
+      latentChannels: unet.latentChannels,
+      vaeScale,
+      scalingFactor: numberField(vaeConfig, 'scaling_factor') ?? 0.18215,
+      timestepType: unet.sig.timestep.type,
+      dynamicBatch: unet.sig.dynamicBatch,
+      defaultSize: (numberField(unetConfig, 'sample_size') ?? 64) * vaeScale,
+    };
+    const pipeline = new StableDiffusionPipeline(info, tokenizer, schedule, textEncoder, unet, vae, ort);
+    if (opts.warmup) await pipeline.warmup(opts.onProgress);
+    return pipeline;
+  }
+
+  /** One run of each network at the default size: shader compilation happens here, not in the first image. */
+  private async warmup(onProgress?: ProgressFn): Promise<void> {
+    const { latentChannels: c, defaultSize, vaeScale } = this.info;
+    const h = defaultSize / vaeScale;
+    onProgress?.({ phase: 'compile', model: 'text encoder' });
+    const empty = await this.textEncoder.encode([this.tokenizer.encodePadded('')]);
+    onProgress?.({ phase: 'compile', model: 'U-Net' });
+    await this.unet.eps(new Float32Array(c * h * h), [1, c, h, h], 500, empty, empty, 77);
+    onProgress?.({ phase: 'compile', model: 'VAE decoder' });
+    await this.vae.decode(new Float32Array(c * h * h), [1, c, h, h]);
+  }
+
+  /** Validates a request against the model; returns the latent dims [1, C, h, w]. */
+  private check(req: GenerateRequest): number[] {
+    const { vaeScale, latentChannels } = this.info;
+    const bad = (msg: string): never => {
+      throw new StudioError('bad-request', msg);
+    };
+    if (!findSampler(req.sampler)) bad(`Unknown sampler "${req.sampler}"; choose one of ${samplerLabels().join(', ')}.`);
+    if (!Number.isInteger(req.steps) || req.steps < 1 || req.steps > 150) bad('Steps must be a whole number from 1 to 150.');
+    if (!Number.isFinite(req.cfgScale) || req.cfgScale < 1 || req.cfgScale > 30) bad('CFG scale must be between 1 and 30.');
+    if (!Number.isInteger(req.batchCount) || req.batchCount < 1 || req.batchCount > 100) bad('Batch count must be from 1 to 100.');
+    if (!Number.isSafeInteger(req.seed) || req.seed < 0 || req.seed > 0xffffffff) bad('Seed must be a whole number from 0 to 4294967295.');
+    for (const [what, v] of [['Width', req.width], ['Height', req.height]] as const) {
+      if (!Number.isInteger(v) || v % vaeScale !== 0 || v < vaeScale * 2 || v > 2048) bad(`${what} must be a multiple of ${vaeScale} from ${vaeScale * 2} to 2048 (got ${v}).`);
+    }
+    return [1, latentChannels, req.height / vaeScale, req.width / vaeScale];
+  }
+
+  private async encodePrompt(p: TokenizedPrompt): Promise<Float32Array> {
+    const { ids, weights, chunkCount } = flattenChunks(p);
+    const chunks = Array.from({ length: chunkCount }, (_, i) => Array.from(ids.subarray(i * 77, (i + 1) * 77)));
+    const hidden = await this.textEncoder.encode(chunks);
+    return applyEmphasis(hidden, weights, this.textEncoder.width);
+  }
+
+  async generate(req: GenerateRequest, { signal, onProgress }: { signal?: AbortSignal; onProgress?: ProgressFn } = {}): Promise<GenerateResult> {
+    const dims = this.check(req);
+    const sampler = findSampler(req.sampler)!;
+    const cancelled = () => {
+      if (signal?.aborted) throw new StudioError('cancelled', 'Generation was cancelled.');
+    };
+    const t0 = performance.now();
+    onProgress?.({ phase: 'encode' });
+    let prepared;
+    try {
+      prepared = preparePrompts(req.prompt, req.negativePrompt, this.tokenizer);
+    } catch (e) {
+      if (e instanceof PromptSyntaxError) throw new StudioError('bad-prompt', `Prompt: ${e.message}`);
+      throw e;
+    }
+    const cond = await this.encodePrompt(prepared.positive);
+    const uncond = await this.encodePrompt(prepared.negative);
+    const tokens = prepared.positive.chunks.length * 77;
+    const encodeMs = performance.now() - t0;
+    cancelled();
+
+    const images: GeneratedImage[] = [];
+    let denoiseMs = 0;
+    let decodeMs = 0;
+    let unetCalls = 0;
+    const [, c, h, w] = dims as [number, number, number, number];
+    const model = compVisModel(this.schedule, async (xIn, t) => {
+      unetCalls++;
+      return this.unet.eps(xIn, dims, t, cond, uncond, tokens);
+    }, req.cfgScale);
+
+    for (let i = 0; i < req.batchCount; i++) {
+      const seed = req.seed + i;
+      const rng = new ImageRng({ shape: dims.slice(1), seeds: [seed] });
+      const start = performance.now();
+      const latent = await runSampler(sampler, {
+        schedule: this.schedule,
+        steps: req.steps,
+        noise: rng.next(),
+        nextNoise: () => rng.next(),
+        model,
+        onStep: ({ step, steps, x }) => {
+          const elapsedMs = performance.now() - start;
+          const every = req.previewEvery ?? 0;
+          const preview = every > 0 && step % every === 0 && step < steps ? latentPreview(x, c, h, w) : undefined;
+          onProgress?.({ phase: 'denoise', image: i, images: req.batchCount, step, steps, elapsedMs, etaMs: (elapsedMs / step) * (steps - step), preview });
+          cancelled();
+        },
+      });
+      denoiseMs += performance.now() - start;
+
+      onProgress?.({ phase: 'decode', image: i, images: req.batchCount });
+      const d0 = performance.now();
+      images.push({ image: await this.decode(latent, dims), seed, latent });
+      decodeMs += performance.now() - d0;
+      cancelled();
+    }
+    return { images, hypernetTags: prepared.extraNetworks.hypernets, timings: { encodeMs, denoiseMs, decodeMs, unetCalls } };
+  }
+
+  /** Latent [1, C, h, w] → RGBA, dividing by the VAE's scaling factor first (as `decode_first_stage`). */
+  async decode(latent: Float32Array, dims: readonly number[]): Promise<RgbaImage> {
+    const inv = Math.fround(1 / this.info.scalingFactor);
+    const scaled = latent.map((v) => v * inv);
+    const out = await this.vae.decode(scaled, dims);
+    const [, , height, width] = out.dims as [number, number, number, number];
+    return vaeOutputToRgba(out.data, width, height);
+  }
+
+  /** Frees every session (GPU buffers included). */
+  async release(): Promise<void> {
+    await Promise.all([this.textEncoder.session.release(), this.unet.session.release(), this.vae.session.release()]);
+  }
+
+  get runtime(): Ort {
+    return this.ort;
+  }
+}

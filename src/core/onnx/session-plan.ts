@@ -1,0 +1,25 @@
+/**
+ * The one place that decides how sessions are created: execution provider, optimisation level, where
+ * outputs live, external data. Returns plain data so the plan can be logged and tested.
+ */
+import type { Backend, OrtSessionOptions } from './ort.ts';
+
+export interface SessionPlanInput {
+  backend: Backend;
+  /** external weights file next to model.onnx (Optimum: `model.onnx_data`) */
+  externalData?: { path: string; data: Uint8Array };
+  /** outputs that stay on the GPU between runs (WebGPU only), e.g. text states fed to every U-Net step */
+  gpuOutputs?: readonly string[];
+}
+
+export function planSession({ backend, externalData, gpuOutputs }: SessionPlanInput): OrtSessionOptions {
+  const options: OrtSessionOptions = {
+    executionProviders: [backend],
+    graphOptimizationLevel: 'all',
+  };
+  if (externalData) options.externalData = [{ path: externalData.path, data: externalData.data }];
+  if (backend === 'webgpu' && gpuOutputs?.length) {
+    options.preferredOutputLocation = Object.fromEntries(gpuOutputs.map((n) => [n, 'gpu-buffer' as const]));
+  }
+  return options;
+}
