@@ -12,3 +12,5 @@ interface AbortSignal {
   readonly aborted: boolean;
 }
 declare const performance: { now(): number };
+/** Web Crypto digest (browsers, workers, Node ≥ 19). */
+declare const crypto: { subtle: { digest(algorithm: 'SHA-256', data: Uint8Array): Promise<ArrayBuffer> } };

@@ -96,7 +96,7 @@ export class Engine implements EngineApi {
         height: image.height,
         rgba: image.data.buffer as ArrayBuffer,
         seed,
-        infotext: generationInfotext(request, seed, { name: pipeline.info.name }),
+        infotext: generationInfotext(request, seed, { name: pipeline.info.name, hash: pipeline.info.modelHash }),
       }));
       return transfer({ images, timings: result.timings }, images.map((i) => i.rgba));
     } catch (e) {

@@ -56,6 +56,8 @@ export interface PipelineInfo {
   readonly timestepType: string;
   readonly dynamicBatch: boolean;
   readonly defaultSize: number;
+  /** A1111-style short hash: the first 10 hex digits of the U-Net file's SHA-256 */
+  readonly modelHash: string;
 }
 
 export interface LoadOptions {
@@ -82,6 +84,12 @@ async function createSession(ort: Ort, bytes: Uint8Array, what: string, plan: Pa
     }
     throw err;
   }
+}
+
+/** A1111's short hash (sha256, first 10 hex digits) of the model's U-Net file. */
+async function shortHash(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+  return Array.from(digest.subarray(0, 5), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 export class StableDiffusionPipeline {
@@ -123,7 +131,9 @@ export class StableDiffusionPipeline {
     const textEncoder = new TextEncoderModel(ort, await createSession(ort, await requireFile(source, MODEL_FILES.textEncoder), 'The text encoder', { backend: opts.backend }));
     progress(MODEL_FILES.unet, 3);
     const unetData = await source.read(MODEL_FILES.unetData);
-    const unet = new UnetModel(ort, await createSession(ort, await requireFile(source, MODEL_FILES.unet), 'The U-Net', {
+    const unetBytes = await requireFile(source, MODEL_FILES.unet);
+    const modelHash = await shortHash(unetBytes);
+    const unet = new UnetModel(ort, await createSession(ort, unetBytes, 'The U-Net', {
       backend: opts.backend,
       externalData: unetData ? { path: 'model.onnx_data', data: unetData } : undefined,
     }));
@@ -146,6 +156,7 @@ export class StableDiffusionPipeline {
       timestepType: unet.sig.timestep.type,
       dynamicBatch: unet.sig.dynamicBatch,
       defaultSize: (numberField(unetConfig, 'sample_size') ?? 64) * vaeScale,
+      modelHash,
     };
     const pipeline = new StableDiffusionPipeline(info, tokenizer, schedule, textEncoder, unet, vae, ort);
     if (opts.warmup) await pipeline.warmup(opts.onProgress);
