@@ -24,7 +24,8 @@ let pageErrors: string[] = [];
 
 test.beforeEach(async ({ page }) => {
   pageErrors = watchForPageErrors(page);
-  await page.goto('/');
+  // no model at start: these tests are about the inspector, and its worker must start with the first file
+  await page.goto('/?model=none');
   await expect(page.getByRole('heading', { level: 1, name: 'Hypernetwork Studio' })).toBeVisible();
 });
 

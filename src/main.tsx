@@ -1,5 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { startStudio } from './state/actions/models.ts';
 import { App } from './ui/App.tsx';
 import './ui/styles.css';
 
@@ -10,3 +11,6 @@ createRoot(root).render(
     <App />
   </StrictMode>,
 );
+
+// The embedded demo model (or the folder `?model=` names) loads at once, on the backend `?backend=` names.
+void startStudio(window.location.search);

@@ -14,3 +14,4 @@ interface AbortSignal {
 declare const performance: { now(): number };
 /** Web Crypto digest (browsers, workers, Node ≥ 19). */
 declare const crypto: { subtle: { digest(algorithm: 'SHA-256', data: Uint8Array): Promise<ArrayBuffer> } };
+declare function setTimeout(handler: () => void, ms?: number): unknown;

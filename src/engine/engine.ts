@@ -47,6 +47,8 @@ export class Engine implements EngineApi {
     if (!this.deps) throw new StudioError('backend-unavailable', 'This engine was built without an onnxruntime.');
     this.ort ??= this.deps.loadOrt().then((ort) => {
       ort.env.wasm.numThreads = this.deps?.threads ?? 1;
+      // onnxruntime logs benign node-placement warnings as console errors
+      ort.env.logLevel = 'error';
       return ort;
     });
     return this.ort;

@@ -1,18 +1,31 @@
 /**
- * The app's single zustand store, one slice per concern (later: models, generation, prefs). State only:
+ * The app's single zustand store, one slice per concern (hypernetworks, models, generation). State only:
  * actions live in `actions/` as plain functions so components and tests call them without a hook.
  */
 import { create } from 'zustand';
+import type { GenerationState } from './generation-types.ts';
 import type { HypernetworkEntry } from './hypernetwork-entry.ts';
+import type { ModelState } from './model-types.ts';
+import { initialGeneration } from './generation-types.ts';
+import { initialModel } from './model-types.ts';
 
 export interface HypernetworksSlice {
   /** in drop order */
   hypernetworks: HypernetworkEntry[];
 }
 
-export type StudioState = HypernetworksSlice;
+export interface ModelsSlice {
+  /** the Stable Diffusion pipeline the engine holds (one at a time) */
+  model: ModelState;
+}
 
-export const initialStudioState: StudioState = { hypernetworks: [] };
+export interface GenerationSlice {
+  generation: GenerationState;
+}
+
+export type StudioState = HypernetworksSlice & ModelsSlice & GenerationSlice;
+
+export const initialStudioState: StudioState = { hypernetworks: [], model: initialModel, generation: initialGeneration };
 
 export const useStudio = create<StudioState>()(() => initialStudioState);
 

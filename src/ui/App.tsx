@@ -1,14 +1,18 @@
 import { AppHeader } from './AppHeader.tsx';
 import { DropZone } from './DropZone.tsx';
 import { EntryList } from './EntryList.tsx';
+import { GenerationPanel } from './GenerationPanel.tsx';
 
 export function App() {
   return (
     <div className="app">
       <AppHeader />
-      <main className="app-main">
-        <DropZone />
-        <EntryList />
+      <main className="app-main workspace">
+        <GenerationPanel />
+        <section className="inspector" aria-label="Hypernetworks">
+          <DropZone />
+          <EntryList />
+        </section>
       </main>
     </div>
   );

@@ -5,7 +5,7 @@ export function AppHeader() {
         <img className="brand-logo" src="/favicon.svg" alt="" width={32} height={32} />
         <div>
           <h1 className="brand-name">Hypernetwork Studio</h1>
-          <p className="brand-tagline">Inspect AUTOMATIC1111 hypernetworks, right in your browser</p>
+          <p className="brand-tagline">Stable Diffusion and AUTOMATIC1111 hypernetworks, right in your browser</p>
         </div>
       </div>
       <p className="privacy-pill" title="Files are parsed in a Web Worker on this device">

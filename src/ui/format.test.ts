@@ -3,6 +3,7 @@ import {
   formatActivation,
   formatBytes,
   formatCompactCount,
+  formatDuration,
   formatInteger,
   formatLayout,
   formatStructure,
@@ -53,5 +54,14 @@ describe('format', () => {
   it('detects configured dropout', () => {
     expect(hasDropout([0, 0, 0])).toBe(false);
     expect(hasDropout([0, 0.3, 0])).toBe(true);
+  });
+});
+
+describe('formatDuration', () => {
+  it('keeps a decimal under ten seconds, then whole seconds, then minutes', () => {
+    expect(formatDuration(860)).toBe('0.9 s');
+    expect(formatDuration(12_400)).toBe('12 s');
+    expect(formatDuration(75_000)).toBe('1 min 15 s');
+    expect(formatDuration(Number.NaN)).toBe('—');
   });
 });

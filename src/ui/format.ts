@@ -112,3 +112,13 @@ export function formatLayout(layers: readonly LayerSpec[]): string {
 export function hasDropout(dropoutStructure: readonly number[]): boolean {
   return dropoutStructure.some((p) => p > 0);
 }
+
+/** 860 → "0.9 s", 12_400 → "12 s", 75_000 → "1 min 15 s": short durations for progress and timings. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '—';
+  if (ms < 10_000) return `${(ms / 1000).toFixed(1)} s`;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  return `${m} min ${String(s % 60).padStart(2, '0')} s`;
+}

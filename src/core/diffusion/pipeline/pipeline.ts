@@ -56,6 +56,8 @@ export interface PipelineInfo {
   readonly timestepType: string;
   readonly dynamicBatch: boolean;
   readonly defaultSize: number;
+  /** width and height must be multiples of this: the VAE factor times the U-Net's down-sampling */
+  readonly sizeStep: number;
   /** A1111-style short hash: the first 10 hex digits of the U-Net file's SHA-256 */
   readonly modelHash: string;
 }
@@ -84,6 +86,11 @@ async function createSession(ort: Ort, bytes: Uint8Array, what: string, plan: Pa
     }
     throw err;
   }
+}
+
+/** Resolves on the next macrotask: session runs may settle through microtasks only, starving messages. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /** A1111's short hash (sha256, first 10 hex digits) of the model's U-Net file. */
@@ -156,6 +163,7 @@ export class StableDiffusionPipeline {
       timestepType: unet.sig.timestep.type,
       dynamicBatch: unet.sig.dynamicBatch,
       defaultSize: (numberField(unetConfig, 'sample_size') ?? 64) * vaeScale,
+      sizeStep: vaeScale * 2 ** Math.max(0, (Array.isArray(unetConfig.block_out_channels) ? unetConfig.block_out_channels.length : 1) - 1),
       modelHash,
     };
     const pipeline = new StableDiffusionPipeline(info, tokenizer, schedule, textEncoder, unet, vae, ort);
@@ -177,7 +185,7 @@ export class StableDiffusionPipeline {
 
   /** Validates a request against the model; returns the latent dims [1, C, h, w]. */
   private check(req: GenerateRequest): number[] {
-    const { vaeScale, latentChannels } = this.info;
+    const { vaeScale, latentChannels, sizeStep } = this.info;
     const bad = (msg: string): never => {
       throw new StudioError('bad-request', msg);
     };
@@ -187,7 +195,7 @@ export class StableDiffusionPipeline {
     if (!Number.isInteger(req.batchCount) || req.batchCount < 1 || req.batchCount > 100) bad('Batch count must be from 1 to 100.');
     if (!Number.isSafeInteger(req.seed) || req.seed < 0 || req.seed > 0xffffffff) bad('Seed must be a whole number from 0 to 4294967295.');
     for (const [what, v] of [['Width', req.width], ['Height', req.height]] as const) {
-      if (!Number.isInteger(v) || v % vaeScale !== 0 || v < vaeScale * 2 || v > 2048) bad(`${what} must be a multiple of ${vaeScale} from ${vaeScale * 2} to 2048 (got ${v}).`);
+      if (!Number.isInteger(v) || v % sizeStep !== 0 || v < sizeStep || v > 2048) bad(`${what} must be a multiple of ${sizeStep} from ${sizeStep} to 2048 for this model (got ${v}).`);
     }
     return [1, latentChannels, req.height / vaeScale, req.width / vaeScale];
   }
@@ -240,11 +248,13 @@ export class StableDiffusionPipeline {
         noise: rng.next(),
         nextNoise: () => rng.next(),
         model,
-        onStep: ({ step, steps, x }) => {
+        onStep: async ({ step, steps, x }) => {
           const elapsedMs = performance.now() - start;
           const every = req.previewEvery ?? 0;
           const preview = every > 0 && step % every === 0 && step < steps ? latentPreview(x, c, h, w) : undefined;
           onProgress?.({ phase: 'denoise', image: i, images: req.batchCount, step, steps, elapsedMs, etaMs: (elapsedMs / step) * (steps - step), preview });
+          // let the realm's event loop run: a worker's cancel message arrives as a macrotask
+          await yieldToEventLoop();
           cancelled();
         },
       });

@@ -1,0 +1,207 @@
+/**
+ * Actions of the generation slice: the form's parameters, one run at a time through the engine, its progress
+ * and results, cancel, and the PNG of a result (A1111's `parameters` text chunk included).
+ */
+import { encodePng } from '../../core/formats/png.ts';
+import type { ProgressEvent } from '../../core/progress.ts';
+import type { GenerateRequest } from '../../engine/api.ts';
+import { getEngine } from '../../engine/client.ts';
+import { losesModel, toUiError, type UiError } from '../errors.ts';
+import type { GenerationParams, GenerationProgress, ResultImage } from '../generation-types.ts';
+import { useStudio } from '../store.ts';
+import { markModelLost } from './models.ts';
+
+/** The largest seed A1111 (and the engine) accept. */
+export const MAX_SEED = 0xffffffff;
+
+let runToken = 0;
+let running: Promise<void> = Promise.resolve();
+/** A1111's image counter: the 00001 in 00001-<seed>.png. */
+let imageCounter = 0;
+
+export function setParams(patch: Partial<GenerationParams>): void {
+  useStudio.setState((s) => ({ generation: { ...s.generation, params: { ...s.generation.params, ...patch } } }));
+}
+
+export function setRandomSeed(randomSeed: boolean): void {
+  setParams({ randomSeed });
+}
+
+/** ♻: puts the seed of the last image in the field and fixes it. */
+export function reuseLastSeed(): void {
+  const { lastSeed } = useStudio.getState().generation;
+  if (lastSeed !== null) setParams({ seed: lastSeed, randomSeed: false });
+}
+
+export function dismissGenerationError(): void {
+  useStudio.setState((s) => ({ generation: { ...s.generation, error: null } }));
+}
+
+export function randomSeedValue(): number {
+  const [v] = crypto.getRandomValues(new Uint32Array(1));
+  return v ?? 0;
+}
+
+/** One preview every few steps: often enough to watch, rare enough to cost nothing. */
+export function previewInterval(steps: number): number {
+  return Math.max(2, Math.ceil(steps / 30));
+}
+
+/** The request the form describes, with the seed this run uses. */
+export function buildRequest(params: GenerationParams, seed: number, defaultSize: number): GenerateRequest {
+  return {
+    prompt: params.prompt,
+    negativePrompt: params.negativePrompt,
+    sampler: params.sampler,
+    steps: params.steps,
+    cfgScale: params.cfgScale,
+    seed,
+    width: params.width ?? defaultSize,
+    height: params.height ?? defaultSize,
+    batchCount: params.batchCount,
+    previewEvery: previewInterval(params.steps),
+  };
+}
+
+export function resultFileName(number: number, seed: number): string {
+  return `${String(number).padStart(5, '0')}-${seed}.png`;
+}
+
+/** Resolves once no run is in flight. */
+export function whenIdle(): Promise<void> {
+  return running;
+}
+
+/**
+ * Generates with the form's parameters on the loaded model. Does nothing while a run is in flight. Resolves when
+ * the run ends (results, cancelled or failed: the outcome is in the store), never rejects.
+ */
+export function generate(): Promise<void> {
+  const { model, generation } = useStudio.getState();
+  if (generation.status !== 'idle') return running;
+  if (model.status !== 'ready' || !model.info) {
+    const message =
+      model.status === 'loading'
+        ? 'The model is still loading; generate once it is ready.'
+        : 'No model is loaded. Load one (or reload it) first.';
+    setError({ code: 'no-model', message, details: {} });
+    return Promise.resolve();
+  }
+  const { params } = generation;
+  const seed = params.randomSeed ? randomSeedValue() : params.seed;
+  const request = buildRequest(params, seed, model.info.defaultSize);
+  const backend = model.info.backend;
+  const token = ++runToken;
+  const started = performance.now();
+  useStudio.setState((s) => ({
+    generation: {
+      ...s.generation,
+      status: 'running',
+      error: null,
+      preview: null,
+      progress: { phase: 'encode', image: 0, images: request.batchCount, step: 0, steps: request.steps, elapsedMs: 0, etaMs: null, fraction: 0 },
+    },
+  }));
+  running = run(token, request, started, backend);
+  return running;
+}
+
+async function run(token: number, request: GenerateRequest, started: number, backend: string): Promise<void> {
+  const onProgress = (event: ProgressEvent) => {
+    if (token !== runToken || useStudio.getState().generation.status === 'idle') return;
+    useStudio.setState((s) => {
+      const previous = s.generation.progress;
+      const progress = toProgress(event, previous, request);
+      if (!progress) return s;
+      const preview = event.phase === 'denoise' && event.preview ? event.preview : s.generation.preview;
+      return { generation: { ...s.generation, progress, preview } };
+    });
+  };
+  try {
+    const response = await getEngine().generate(request, onProgress);
+    const results: ResultImage[] = response.images.map((image) => {
+      const number = ++imageCounter;
+      return {
+        id: `img-${number}`,
+        number,
+        width: image.width,
+        height: image.height,
+        rgba: new Uint8ClampedArray(image.rgba),
+        seed: image.seed,
+        infotext: image.infotext,
+        fileName: resultFileName(number, image.seed),
+      };
+    });
+    const { encodeMs, denoiseMs, decodeMs, unetCalls } = response.timings;
+    useStudio.setState((s) => ({
+      generation: {
+        ...s.generation,
+        status: 'idle',
+        progress: null,
+        preview: null,
+        results,
+        lastSeed: results[0]?.seed ?? request.seed,
+        summary: { images: results.length, totalMs: performance.now() - started, encodeMs, denoiseMs, decodeMs, unetCalls, backend },
+        error: null,
+      },
+    }));
+  } catch (e) {
+    const error = toUiError(e);
+    const progress = useStudio.getState().generation.progress;
+    if (error.code === 'cancelled' && progress) {
+      error.details = { ...error.details, step: progress.step, steps: progress.steps, image: progress.image + 1 };
+      error.message =
+        progress.phase === 'denoise'
+          ? `Generation was cancelled at step ${progress.step}/${progress.steps}${progress.images > 1 ? ` of image ${progress.image + 1}/${progress.images}` : ''}.`
+          : 'Generation was cancelled.';
+    }
+    // the client restarts the worker after a lost device or a crash: the model must be loaded again
+    if (losesModel(error)) markModelLost(error.message);
+    useStudio.setState((s) => ({ generation: { ...s.generation, status: 'idle', progress: null, preview: null, error } }));
+  }
+}
+
+function toProgress(event: ProgressEvent, previous: GenerationProgress | null, request: GenerateRequest): GenerationProgress | null {
+  const images = request.batchCount;
+  const base = previous ?? { phase: 'encode', image: 0, images, step: 0, steps: request.steps, elapsedMs: 0, etaMs: null, fraction: 0 };
+  switch (event.phase) {
+    case 'encode':
+      return { ...base, phase: 'encode', fraction: 0 };
+    case 'denoise':
+      return {
+        phase: 'denoise',
+        image: event.image,
+        images: event.images,
+        step: event.step,
+        steps: event.steps,
+        elapsedMs: event.elapsedMs,
+        etaMs: event.etaMs,
+        fraction: (event.image + event.step / event.steps) / event.images,
+      };
+    case 'decode':
+      return { ...base, phase: 'decode', image: event.image, step: base.steps, etaMs: null, fraction: (event.image + 1) / event.images };
+    default:
+      return null;
+  }
+}
+
+/** Stops the run in flight; it ends, as cancelled, within one step. */
+export async function cancelGeneration(): Promise<void> {
+  if (useStudio.getState().generation.status !== 'running') return;
+  useStudio.setState((s) => ({ generation: { ...s.generation, status: 'cancelling' } }));
+  try {
+    await getEngine().cancel();
+  } catch {
+    // the run itself reports what happened
+  }
+}
+
+function setError(error: UiError): void {
+  useStudio.setState((s) => ({ generation: { ...s.generation, error } }));
+}
+
+/** The PNG of a result, with A1111's `parameters` text, as A1111 saves it. */
+export function resultPng(image: ResultImage): Blob {
+  const png = encodePng({ width: image.width, height: image.height, data: image.rgba }, { parameters: image.infotext });
+  return new Blob([png as Uint8Array<ArrayBuffer>], { type: 'image/png' });
+}

@@ -1,0 +1,130 @@
+/**
+ * Actions of the models slice: the only code that asks the engine to load or unload a pipeline. Loads are
+ * serialized (the engine holds one pipeline) and the latest request wins: an older one still queued is skipped.
+ */
+import type { ProgressEvent } from '../../core/progress.ts';
+import { getEngine } from '../../engine/client.ts';
+import { losesModel, toUiError } from '../errors.ts';
+import { BACKEND_CHOICES, DEMO_MODEL, type BackendChoice, type LoadStep, type ModelSpec } from '../model-types.ts';
+import { useStudio } from '../store.ts';
+import { cancelGeneration, whenIdle } from './generation.ts';
+
+/** Networks warmed up at load (`compile` events), in the order the engine reports them. */
+const WARMUP_NETWORKS = 3;
+/** Share of the load bar given to reading files; the rest is shader warm-up. */
+const FILES_SHARE = 0.6;
+
+let loadToken = 0;
+let loading: Promise<void> = Promise.resolve();
+
+/**
+ * What the page's address asks for: `?backend=wasm|webgpu|auto` and `?model=<folder URL>` (`?model=none`: load
+ * nothing at start, e.g. for inspector-only sessions and tests).
+ */
+export function startupRequest(search: string): { spec: ModelSpec | null; backend: BackendChoice } {
+  const query = new URLSearchParams(search);
+  const asked = query.get('backend');
+  const backend = BACKEND_CHOICES.find((c) => c.value === asked)?.value ?? 'auto';
+  const folder = query.get('model');
+  if (!folder) return { spec: DEMO_MODEL, backend };
+  if (folder === 'none') return { spec: null, backend };
+  const name = folder.replace(/\/+$/, '').split('/').pop() || folder;
+  return { spec: { kind: 'url', name, baseUrl: folder.endsWith('/') ? folder : `${folder}/` }, backend };
+}
+
+/** Loads the model the address asks for (the demo by default). */
+export function startStudio(search: string): Promise<void> {
+  const { spec, backend } = startupRequest(search);
+  if (!spec) {
+    useStudio.setState((s) => ({ model: { ...s.model, backendChoice: backend } }));
+    return Promise.resolve();
+  }
+  return loadModel(spec, backend);
+}
+
+/**
+ * Loads `spec` on `backend` (both default to the current ones), replacing the current pipeline. A generation
+ * in flight is cancelled first. Resolves when this load is done (ready or error), never rejects.
+ */
+export function loadModel(spec?: ModelSpec, backend?: BackendChoice): Promise<void> {
+  const current = useStudio.getState().model;
+  const target = spec ?? current.spec ?? DEMO_MODEL;
+  const choice = backend ?? current.backendChoice;
+  const token = ++loadToken;
+  useStudio.setState((s) => ({
+    model: { ...s.model, spec: target, backendChoice: choice, status: 'loading', step: { phase: 'start' }, fraction: 0, error: null },
+  }));
+  loading = loading.then(() => runLoad(token, target, choice));
+  return loading;
+}
+
+/** Loads the current model again (after a lost device, a crash or a failed load). */
+export function reloadModel(): Promise<void> {
+  return loadModel();
+}
+
+/** The backend selector: reloads the current model on the chosen backend. */
+export function setBackendChoice(choice: BackendChoice): Promise<void> {
+  return loadModel(undefined, choice);
+}
+
+/** The generation actions call this when the engine lost the model (device lost, worker crashed). */
+export function markModelLost(message: string): void {
+  useStudio.setState((s) => ({
+    model: { ...s.model, status: 'lost', step: null, fraction: 0, info: null, error: { code: 'device-lost', message, details: {} } },
+  }));
+}
+
+async function runLoad(token: number, spec: ModelSpec, backend: BackendChoice): Promise<void> {
+  if (token !== loadToken) return; // a newer load was asked for while this one waited
+  if (useStudio.getState().generation.status !== 'idle') {
+    await cancelGeneration();
+    await whenIdle();
+  }
+  let compiled = 0;
+  const onProgress = (event: ProgressEvent) => {
+    if (token !== loadToken) return;
+    let step: LoadStep | null = null;
+    let fraction = 0;
+    if (event.phase === 'load') {
+      step = event;
+      fraction = (event.index / event.files) * FILES_SHARE;
+    } else if (event.phase === 'compile') {
+      step = { phase: 'compile', model: event.model, index: compiled, models: WARMUP_NETWORKS };
+      fraction = FILES_SHARE + (compiled / WARMUP_NETWORKS) * (1 - FILES_SHARE);
+      compiled += 1;
+    }
+    if (step) useStudio.setState((s) => ({ model: { ...s.model, step, fraction } }));
+  };
+  try {
+    const info = await getEngine().loadModel(spec, backend, onProgress);
+    if (token !== loadToken) return;
+    useStudio.setState((s) => {
+      const previous = s.model.info;
+      const { params } = s.generation;
+      const sizeFits = (v: number | null) => v !== null && v % info.sizeStep === 0;
+      const sameModel = previous?.name === info.name;
+      const keep = sameModel && sizeFits(params.width) && sizeFits(params.height);
+      return {
+        model: { ...s.model, status: 'ready', step: null, fraction: 1, info, error: null },
+        generation: {
+          ...s.generation,
+          params: keep ? params : { ...params, width: info.defaultSize, height: info.defaultSize },
+          // a "no model" or lost-model error shown in the output panel is resolved by this load
+          error: s.generation.error && (losesModel(s.generation.error) || s.generation.error.code === 'no-model') ? null : s.generation.error,
+        },
+      };
+    });
+  } catch (e) {
+    if (token !== loadToken) return;
+    useStudio.setState((s) => ({ model: { ...s.model, status: 'error', step: null, fraction: 0, info: null, error: toUiError(e) } }));
+  }
+}
+
+/** Releases the loaded pipeline (GPU memory included). */
+export async function unloadModel(): Promise<void> {
+  ++loadToken;
+  await loading;
+  await getEngine().unloadModel();
+  useStudio.setState((s) => ({ model: { ...s.model, status: 'idle', step: null, fraction: 0, info: null, error: null } }));
+}

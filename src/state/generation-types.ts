@@ -1,0 +1,106 @@
+/** The generation slice: the form's parameters, the run in flight and its results. */
+import type { RgbaImage } from '../core/progress.ts';
+import { DEFAULT_SAMPLER, SAMPLERS } from '../core/diffusion/schedulers/index.ts';
+import type { UiError } from './errors.ts';
+
+export type { RgbaImage };
+
+/** The sampler list, in A1111's order and with its labels. */
+export const SAMPLER_LABELS: readonly string[] = SAMPLERS.map((s) => s.meta.label);
+
+export interface GenerationParams {
+  prompt: string;
+  negativePrompt: string;
+  /** A1111 sampler label */
+  sampler: string;
+  steps: number;
+  cfgScale: number;
+  /** the fixed seed in the field; used unless `randomSeed` */
+  seed: number;
+  /** draw a fresh seed for every run (A1111's -1) */
+  randomSeed: boolean;
+  /** null until a model is loaded: then its default size */
+  width: number | null;
+  height: number | null;
+  batchCount: number;
+}
+
+export interface GenerationProgress {
+  phase: 'encode' | 'denoise' | 'decode';
+  /** 0-based image of the batch */
+  image: number;
+  images: number;
+  step: number;
+  steps: number;
+  elapsedMs: number;
+  etaMs: number | null;
+  /** 0…1 over the whole batch */
+  fraction: number;
+}
+
+export interface ResultImage {
+  id: string;
+  /** running number of the image in this session (A1111's file counter) */
+  number: number;
+  width: number;
+  height: number;
+  rgba: Uint8ClampedArray;
+  seed: number;
+  /** A1111 `parameters` text */
+  infotext: string;
+  /** e.g. 00001-42.png */
+  fileName: string;
+}
+
+export interface RunSummary {
+  images: number;
+  totalMs: number;
+  encodeMs: number;
+  denoiseMs: number;
+  decodeMs: number;
+  unetCalls: number;
+  backend: string;
+}
+
+export type GenerationStatus = 'idle' | 'running' | 'cancelling';
+
+export interface GenerationState {
+  params: GenerationParams;
+  status: GenerationStatus;
+  progress: GenerationProgress | null;
+  /** latest latent preview of the run in flight */
+  preview: RgbaImage | null;
+  /** images of the last finished run */
+  results: ResultImage[];
+  summary: RunSummary | null;
+  /** seed of the first image of the last run */
+  lastSeed: number | null;
+  /** why the last run did not finish (cancelled included) */
+  error: UiError | null;
+}
+
+export const DEFAULT_PROMPT = 'a small red circle on the left, white background';
+
+export const initialParams: GenerationParams = {
+  prompt: DEFAULT_PROMPT,
+  negativePrompt: '',
+  sampler: DEFAULT_SAMPLER,
+  steps: 20,
+  cfgScale: 7,
+  seed: 42,
+  randomSeed: true,
+  width: null,
+  height: null,
+  batchCount: 1,
+};
+
+export const initialGeneration: GenerationState = {
+  params: initialParams,
+  status: 'idle',
+  progress: null,
+  preview: null,
+  results: [],
+  summary: null,
+  lastSeed: null,
+  error: null,
+};

@@ -1,0 +1,222 @@
+import { useId, type KeyboardEvent, type ReactNode } from 'react';
+import { cancelGeneration, generate, MAX_SEED, reuseLastSeed, setParams, setRandomSeed } from '../state/actions/generation.ts';
+import { SAMPLER_LABELS } from '../state/generation-types.ts';
+import { useStudio } from '../state/store.ts';
+
+/** Ctrl+Enter (Cmd+Enter on macOS) anywhere in the form generates, as in A1111. */
+function onFormKeyDown(event: KeyboardEvent<HTMLFormElement>): void {
+  if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+    event.preventDefault();
+    void generate();
+  }
+}
+
+/** The prompt and A1111's txt2img settings; Generate / Cancel. */
+export function GenerationForm() {
+  const params = useStudio((s) => s.generation.params);
+  const status = useStudio((s) => s.generation.status);
+  const lastSeed = useStudio((s) => s.generation.lastSeed);
+  const info = useStudio((s) => s.model.info);
+  const modelReady = useStudio((s) => s.model.status === 'ready');
+  const id = useId();
+  const running = status !== 'idle';
+  const scale = info?.sizeStep ?? 8;
+
+  return (
+    <form
+      className="gen-form"
+      noValidate
+      aria-label="Generation settings"
+      onKeyDown={onFormKeyDown}
+      onSubmit={(e) => {
+        e.preventDefault();
+        void generate();
+      }}
+    >
+      <div className="field">
+        <label className="field-label" htmlFor={`${id}-prompt`}>
+          Prompt
+        </label>
+        <textarea
+          id={`${id}-prompt`}
+          className="textarea"
+          rows={3}
+          value={params.prompt}
+          placeholder="a small red circle on the left, white background"
+          data-testid="prompt"
+          onChange={(e) => setParams({ prompt: e.currentTarget.value })}
+        />
+      </div>
+      <div className="field">
+        <label className="field-label" htmlFor={`${id}-negative`}>
+          Negative prompt
+        </label>
+        <textarea
+          id={`${id}-negative`}
+          className="textarea"
+          rows={2}
+          value={params.negativePrompt}
+          data-testid="negative-prompt"
+          onChange={(e) => setParams({ negativePrompt: e.currentTarget.value })}
+        />
+      </div>
+
+      <div className="param-grid">
+        <Field id={`${id}-sampler`} label="Sampler" wide>
+          <select
+            id={`${id}-sampler`}
+            className="select"
+            value={params.sampler}
+            data-testid="sampler"
+            onChange={(e) => setParams({ sampler: e.currentTarget.value })}
+          >
+            {SAMPLER_LABELS.map((label) => (
+              <option key={label} value={label}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <NumberField id={`${id}-steps`} label="Steps" testId="steps" value={params.steps} min={1} max={150} step={1} onChange={(steps) => setParams({ steps })} />
+        <NumberField id={`${id}-cfg`} label="CFG scale" testId="cfg" value={params.cfgScale} min={1} max={30} step={0.5} onChange={(cfgScale) => setParams({ cfgScale })} />
+        <NumberField
+          id={`${id}-width`}
+          label="Width"
+          testId="width"
+          value={params.width}
+          min={scale * 2}
+          max={2048}
+          step={scale}
+          placeholder="model's"
+          onChange={(width) => setParams({ width })}
+        />
+        <NumberField
+          id={`${id}-height`}
+          label="Height"
+          testId="height"
+          value={params.height}
+          min={scale * 2}
+          max={2048}
+          step={scale}
+          placeholder="model's"
+          onChange={(height) => setParams({ height })}
+        />
+        <NumberField id={`${id}-batch`} label="Batch count" testId="batch-count" value={params.batchCount} min={1} max={100} step={1} onChange={(batchCount) => setParams({ batchCount })} />
+
+        <div className="field field-seed">
+          <label className="field-label" htmlFor={`${id}-seed`}>
+            Seed
+          </label>
+          <div className="seed-row">
+            <input
+              id={`${id}-seed`}
+              className="input mono"
+              type="number"
+              inputMode="numeric"
+              min={0}
+              max={MAX_SEED}
+              step={1}
+              data-testid="seed"
+              disabled={params.randomSeed}
+              placeholder={params.randomSeed ? 'random' : ''}
+              value={params.randomSeed || Number.isNaN(params.seed) ? '' : params.seed}
+              onChange={(e) => setParams({ seed: e.currentTarget.valueAsNumber })}
+            />
+            <button
+              type="button"
+              className={`toggle-button${params.randomSeed ? ' is-on' : ''}`}
+              aria-pressed={params.randomSeed}
+              aria-label="Random seed"
+              title="🎲 Random seed for every run (A1111's -1)"
+              data-testid="random-seed"
+              onClick={() => setRandomSeed(!params.randomSeed)}
+            >
+              {/* a drawn die rather than the 🎲 emoji: not every system has an emoji font */}
+              <svg viewBox="0 0 24 24" aria-hidden="true" className="die-icon">
+                <rect x="3.5" y="3.5" width="17" height="17" rx="4" />
+                <circle cx="8.5" cy="8.5" r="1.4" />
+                <circle cx="15.5" cy="8.5" r="1.4" />
+                <circle cx="12" cy="12" r="1.4" />
+                <circle cx="8.5" cy="15.5" r="1.4" />
+                <circle cx="15.5" cy="15.5" r="1.4" />
+              </svg>
+            </button>
+          </div>
+          {lastSeed !== null && (
+            <p className="seed-last">
+              <span className="muted">Last seed</span>{' '}
+              <span className="mono" data-testid="last-seed">
+                {lastSeed}
+              </span>
+              <button
+                type="button"
+                className="link-button"
+                aria-label={`Reuse seed ${lastSeed}`}
+                title="Put this seed in the field"
+                data-testid="reuse-seed"
+                onClick={reuseLastSeed}
+              >
+                <span aria-hidden="true">♻</span> reuse
+              </button>
+            </p>
+          )}
+        </div>
+      </div>
+
+      <div className="gen-actions">
+        <button type="submit" className="button button-primary button-generate" disabled={running || !modelReady} data-testid="generate">
+          {running ? 'Generating…' : 'Generate'}
+        </button>
+        <button type="button" className="button button-secondary" disabled={status !== 'running'} data-testid="cancel" onClick={() => void cancelGeneration()}>
+          {status === 'cancelling' ? 'Cancelling…' : 'Cancel'}
+        </button>
+        <p className="shortcut-hint muted" aria-hidden="true">
+          <kbd>Ctrl</kbd>+<kbd>Enter</kbd> generate · <kbd>Esc</kbd> cancel
+        </p>
+      </div>
+    </form>
+  );
+}
+
+function Field({ id, label, wide, children }: { id: string; label: string; wide?: boolean; children: ReactNode }) {
+  return (
+    <div className={`field${wide ? ' field-wide' : ''}`}>
+      <label className="field-label" htmlFor={id}>
+        {label}
+      </label>
+      {children}
+    </div>
+  );
+}
+
+interface NumberFieldProps {
+  id: string;
+  label: string;
+  testId: string;
+  value: number | null;
+  min: number;
+  max: number;
+  step: number;
+  onChange: (value: number) => void;
+  placeholder?: string;
+}
+
+/** A number input whose empty or partial text is kept as NaN; the engine says what a valid value is. */
+function NumberField({ id, label, testId, value, min, max, step, onChange, placeholder }: NumberFieldProps) {
+  return (
+    <Field id={id} label={label}>
+      <input
+        id={id}
+        className="input mono"
+        type="number"
+        min={min}
+        max={max}
+        step={step}
+        data-testid={testId}
+        placeholder={placeholder}
+        value={value === null || Number.isNaN(value) ? '' : value}
+        onChange={(e) => onChange(e.currentTarget.valueAsNumber)}
+      />
+    </Field>
+  );
+}

@@ -1,0 +1,16 @@
+/** Saves a result as a PNG file through a temporary link (the bytes never leave the page). */
+import { resultPng } from '../state/actions/generation.ts';
+import type { ResultImage } from '../state/generation-types.ts';
+
+export function downloadResult(image: ResultImage): void {
+  const url = URL.createObjectURL(resultPng(image));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = image.fileName;
+  link.rel = 'noopener';
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // the download has started by now; revoking later still lets slow browsers read it
+  setTimeout(() => URL.revokeObjectURL(url), 30_000);
+}
