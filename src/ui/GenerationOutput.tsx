@@ -71,7 +71,7 @@ export function GenerationOutput() {
       {running && preview ? (
         <figure className="stage">
           <RgbaCanvas image={preview} label={`Preview at step ${progress?.step ?? 0}`} className="stage-image is-preview" testId="preview" />
-          <figcaption className="stage-caption muted">Latent preview · {preview.width}×{preview.height}</figcaption>
+          <figcaption className="stage-caption muted">Preview · {preview.width}×{preview.height}</figcaption>
         </figure>
       ) : running ? (
         <div className="stage stage-empty" aria-hidden="true">

@@ -251,7 +251,7 @@ export class StableDiffusionPipeline {
         onStep: async ({ step, steps, x }) => {
           const elapsedMs = performance.now() - start;
           const every = req.previewEvery ?? 0;
-          const preview = every > 0 && step % every === 0 && step < steps ? latentPreview(x, c, h, w) : undefined;
+          const preview = every > 0 && step % every === 0 && step < steps ? await this.preview(x, dims) : undefined;
           onProgress?.({ phase: 'denoise', image: i, images: req.batchCount, step, steps, elapsedMs, etaMs: (elapsedMs / step) * (steps - step), preview });
           // let the realm's event loop run: a worker's cancel message arrives as a macrotask
           await yieldToEventLoop();
@@ -267,6 +267,15 @@ export class StableDiffusionPipeline {
       cancelled();
     }
     return { images, hypernetTags: prepared.extraNetworks.hypernets, timings: { encodeMs, denoiseMs, decodeMs, unetCalls } };
+  }
+
+  /**
+   * A preview of the current latent: decoded by the VAE while that is cheap (latents up to 32×32, i.e. images
+   * up to 256² on SD), else A1111's linear "approx cheap" map at latent resolution.
+   */
+  private async preview(x: Float32Array, dims: readonly number[]): Promise<RgbaImage> {
+    const [, c, h, w] = dims as [number, number, number, number];
+    return h * w <= 32 * 32 ? this.decode(x, dims) : latentPreview(x, c, h, w);
   }
 
   /** Latent [1, C, h, w] → RGBA, dividing by the VAE's scaling factor first (as `decode_first_stage`). */
