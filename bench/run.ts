@@ -8,6 +8,7 @@ const SUITES: Record<string, () => Promise<void>> = {
   reader: benchReader,
   pipeline: async () => (await import('./pipeline-node.ts')).benchPipelineNode(),
   browser: async () => (await import('./pipeline-browser.ts')).benchPipelineBrowser(),
+  surgery: async () => (await import('./surgery.ts')).benchSurgery(),
 };
 
 const wanted = process.argv.slice(2);

@@ -1,4 +1,5 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { DEFAULT_SAMPLER, findSampler, samplerLabels } from '../core/diffusion/schedulers/index.ts';
 import { encodePng } from '../core/formats/png.ts';
 import type { ProgressEvent } from '../core/progress.ts';
@@ -6,6 +7,7 @@ import { Engine } from '../engine/engine.ts';
 import { parse } from './args.ts';
 import { UsageError } from './errors.ts';
 import { fsModelSource } from './fs-model-source.ts';
+import { describePatch, parseHypernetworkArg } from './patch.ts';
 
 function int(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -24,7 +26,8 @@ function progressPrinter(): (e: ProgressEvent) => void {
 
 /**
  * `hnstudio generate --model DIR --prompt TEXT [--negative TEXT] [--sampler NAME] [--steps 20] [--cfg 7]
- *  [--seed N] [--width W] [--height H] [--batch-count N] --out FILE.png` — the app's engine, in Node (WASM).
+ *  [--seed N] [--width W] [--height H] [--batch-count N] [--hypernetwork FILE.pt[:STRENGTH]]… --out FILE.png`
+ *  — the app's engine, in Node (WASM).
  */
 export async function generateCommand(args: string[]): Promise<void> {
   const { values } = parse(
@@ -41,6 +44,7 @@ export async function generateCommand(args: string[]): Promise<void> {
       height: { type: 'string' },
       'batch-count': { type: 'string' },
       threads: { type: 'string' },
+      hypernetwork: { type: 'string', multiple: true },
       out: { type: 'string' },
     },
     [],
@@ -59,6 +63,18 @@ export async function generateCommand(args: string[]): Promise<void> {
   const engine = new Engine({ loadOrt: () => import('onnxruntime-web'), threads: int(values.threads, 'threads', 1) });
   const onProgress = progressPrinter();
   const info = await engine.loadFrom(fsModelSource(values.model), 'wasm', onProgress);
+  const stack = [];
+  for (const [i, arg] of (values.hypernetwork ?? []).entries()) {
+    const { path, strength } = parseHypernetworkArg(arg);
+    const bytes = await readFile(path);
+    await engine.inspectHypernetwork({ name: basename(path), bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) }, `cli-${i}`);
+    stack.push({ id: `cli-${i}`, strength: strength ?? 1 });
+  }
+  if (stack.length) {
+    const applied = await engine.setHypernetworks(stack, onProgress);
+    if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+    console.log(describePatch({ ...applied, strengthInputs: stack.map((_, i) => `hypernetwork_strength_${i}`) }, stack.length));
+  }
   const size = info.defaultSize;
   const batchCount = int(values['batch-count'], 'batch-count', 1);
   const result = await engine.generate(

@@ -10,6 +10,7 @@ import { convertCommand } from './convert.ts';
 import { UsageError } from './errors.ts';
 import { generateCommand } from './generate.ts';
 import { noiseCommand } from './noise.ts';
+import { patchCommand } from './patch.ts';
 import { sigmasCommand } from './sigmas.ts';
 
 const USAGE = `usage:
@@ -18,7 +19,9 @@ const USAGE = `usage:
   hnstudio generate --model DIR --prompt TEXT [--negative TEXT] [--sampler NAME] [--steps N] [--cfg X]
                     [--seed N] [--width W] [--height H] [--batch-count N] --out FILE.png
   hnstudio noise --seed N --shape B,C,H,W --out FILE.npy      initial latent noise, as the engine draws it
-  hnstudio sigmas --model DIR --sampler NAME --steps N [--json] the sampler's sigma schedule`;
+  hnstudio sigmas --model DIR --sampler NAME --steps N [--json] the sampler's sigma schedule
+  hnstudio patch UNET.onnx --hypernetwork A.pt[:STRENGTH] [--hypernetwork B.pt[:STRENGTH]]… [--bake] --out OUT.onnx
+                    put the hypernetworks' MLPs into the U-Net graph (inputs hypernetwork_strength_<i>, or baked)`;
 
 const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   inspect: inspectCommand,
@@ -26,6 +29,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   generate: generateCommand,
   noise: noiseCommand,
   sigmas: sigmasCommand,
+  patch: patchCommand,
 };
 
 

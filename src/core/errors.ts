@@ -30,6 +30,9 @@ export type ErrorCode =
   | 'missing-file'
   | 'unsupported-model'
   | 'unsupported-op'
+  // ONNX graph surgery
+  | 'graph-error'
+  | 'fused-attention'
   | 'bad-request'
   | 'bad-prompt'
   | 'out-of-memory'

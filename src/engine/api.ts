@@ -66,15 +66,44 @@ export interface GenerateResponse {
   timings: { encodeMs: number; denoiseMs: number; decodeMs: number; unetCalls: number };
 }
 
+/** One hypernetwork of the U-Net stack, by the id it was inspected under. */
+export interface StackItem {
+  id: string;
+  strength: number;
+}
+
+/** What the U-Net stack touches in the loaded model. */
+export interface StackInfo {
+  /** sessions were rebuilt (the set, order or structure changed); false for a strength change */
+  rebuilt: boolean;
+  /** sessions created since the model was loaded (an instrumented counter for tests) */
+  sessionCreations: number;
+  /** attention widths of the model with the attn1/attn2 layers they have and the stack indices touching them */
+  widths: { width: number; attn1: number; attn2: number; hypernetworks: number[] }[];
+  /** widths a hypernetwork has that the model lacks (e.g. 1024 on SD1): those modules are unused */
+  unused: { hypernetwork: number; width: number }[];
+}
+
 export interface EngineApi {
   /**
-   * Reads a hypernetwork `.pt` file and describes it.
+   * Reads a hypernetwork `.pt` file and describes it; with an `id`, the engine keeps it for `setHypernetworks`.
    * @param file the file name (used for A1111's name default and messages) and its bytes
    * @returns the inspect facts plus file facts and warnings
    * @throws StudioError (from `core/errors.ts`) with a stable `code` when the file is unsafe, corrupt or not a
    *   hypernetwork; the worker client rebuilds the same class on the main thread.
    */
-  inspectHypernetwork(file: EngineFile): Promise<HypernetworkCard>;
+  inspectHypernetwork(file: EngineFile, id?: string): Promise<HypernetworkCard>;
+
+  /** Drops a hypernetwork kept by `inspectHypernetwork(file, id)`. */
+  forgetHypernetwork(id: string): Promise<void>;
+
+  /**
+   * Sets the U-Net's hypernetwork stack (ids from `inspectHypernetwork`), in order, with strengths. Only a
+   * change of the set or order rebuilds the U-Net session; a strength change is a new graph input value.
+   * An empty stack restores the original U-Net.
+   * @throws StudioError `bad-request` (unknown id, no model), `fused-attention`, `unsupported-model`
+   */
+  setHypernetworks(stack: StackItem[], onProgress?: (event: ProgressEvent) => void): Promise<StackInfo>;
 
   /**
    * Loads a Stable Diffusion pipeline (replacing the current one), creates its sessions on the chosen backend

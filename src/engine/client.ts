@@ -4,7 +4,7 @@
  */
 import { proxy, transfer, wrap, type Remote } from 'comlink';
 import { isStudioError } from '../core/errors.ts';
-import type { BackendChoice, EngineApi, EngineFile, GenerateRequest, GenerateResponse, HypernetworkCard, ModelInfo, ModelSpec, ProgressEvent } from './api.ts';
+import type { BackendChoice, EngineApi, EngineFile, GenerateRequest, GenerateResponse, HypernetworkCard, ModelInfo, ModelSpec, ProgressEvent, StackInfo, StackItem } from './api.ts';
 import { installErrorTransfer } from './error-transfer.ts';
 
 /** The worker died (uncaught error, failed to load, out of memory); it is restarted on the next call. */
@@ -18,9 +18,17 @@ class WorkerEngine implements EngineApi {
   /** Rejecters of calls in flight: comlink never settles them if the worker dies. */
   private readonly inFlight = new Set<(reason: Error) => void>();
 
-  inspectHypernetwork(file: EngineFile): Promise<HypernetworkCard> {
+  inspectHypernetwork(file: EngineFile, id?: string): Promise<HypernetworkCard> {
     // Transfer, not copy: a hypernetwork can be hundreds of MB.
-    return this.call((remote) => remote.inspectHypernetwork(transfer(file, [file.bytes])));
+    return this.call((remote) => remote.inspectHypernetwork(transfer(file, [file.bytes]), id));
+  }
+
+  forgetHypernetwork(id: string): Promise<void> {
+    return this.remote ? this.remote.forgetHypernetwork(id) : Promise.resolve();
+  }
+
+  setHypernetworks(stack: StackItem[], onProgress?: (event: ProgressEvent) => void): Promise<StackInfo> {
+    return this.call((remote) => remote.setHypernetworks(stack, onProgress && proxy(onProgress)));
   }
 
   loadModel(spec: ModelSpec, backend: BackendChoice, onProgress?: (event: ProgressEvent) => void): Promise<ModelInfo> {

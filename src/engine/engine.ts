@@ -4,10 +4,10 @@ import { generationInfotext } from '../core/diffusion/infotext.ts';
 import type { ModelSource } from '../core/diffusion/pipeline/model-source.ts';
 import { StableDiffusionPipeline, type GenerateRequest } from '../core/diffusion/pipeline/pipeline.ts';
 import { StudioError } from '../core/errors.ts';
-import { allWarnings, inspectHypernetwork, readHypernetwork, sizeRole } from '../core/hypernetwork/index.ts';
+import { allWarnings, inspectHypernetwork, readHypernetwork, sizeRole, type Hypernetwork } from '../core/hypernetwork/index.ts';
 import type { Ort } from '../core/onnx/ort.ts';
 import type { ProgressEvent } from '../core/progress.ts';
-import type { BackendChoice, EngineApi, EngineFile, GenerateResponse, HypernetworkCard, ModelInfo, ModelSpec, SizeRole } from './api.ts';
+import type { BackendChoice, EngineApi, EngineFile, GenerateResponse, HypernetworkCard, ModelInfo, ModelSpec, SizeRole, StackInfo, StackItem } from './api.ts';
 import { chooseBackend, type GpuLike } from './backend.ts';
 import { sourceFromSpec } from './model-sources.ts';
 
@@ -20,16 +20,28 @@ export interface EngineDeps {
   threads?: number;
 }
 
+/** The prompt as A1111 records it: every hypernetwork in use appears as a `<hypernet:name:mult>` tag. */
+export function withHypernetTags(prompt: string, tags: readonly { stem: string; strength: number }[]): string {
+  const present = new Set([...prompt.matchAll(/<hypernet:([^:>]+)(?::[^>]*)?>/g)].map((m) => m[1]));
+  const missing = tags.filter((t) => !present.has(t.stem)).map((t) => `<hypernet:${t.stem}:${t.strength}>`);
+  return missing.length ? `${prompt}${prompt ? ' ' : ''}${missing.join(' ')}` : prompt;
+}
+
 export class Engine implements EngineApi {
   private pipeline: StableDiffusionPipeline | null = null;
   private modelInfo: ModelInfo | null = null;
   private running: AbortController | null = null;
   private ort: Promise<Ort> | null = null;
+  /** hypernetworks read by `inspectHypernetwork(file, id)`: their weights are views of the transferred bytes */
+  private readonly library = new Map<string, { hypernetwork: Hypernetwork; stem: string }>();
+  /** A1111 tags of the stack in use, written into image parameters as A1111 writes them */
+  private stackTags: { stem: string; strength: number }[] = [];
 
   constructor(private readonly deps?: EngineDeps) {}
 
-  async inspectHypernetwork(file: EngineFile): Promise<HypernetworkCard> {
+  async inspectHypernetwork(file: EngineFile, id?: string): Promise<HypernetworkCard> {
     const hn = readHypernetwork(new Uint8Array(file.bytes), file.name);
+    if (id !== undefined) this.library.set(id, { hypernetwork: hn, stem: file.name.replace(/\.[^.]*$/, '') });
     const sizeRoles: Record<string, SizeRole> = {};
     for (const size of hn.sizes) sizeRoles[String(size)] = sizeRole(size);
     return {
@@ -98,7 +110,7 @@ export class Engine implements EngineApi {
         height: image.height,
         rgba: image.data.buffer as ArrayBuffer,
         seed,
-        infotext: generationInfotext(request, seed, { name: pipeline.info.name, hash: pipeline.info.modelHash }),
+        infotext: generationInfotext({ ...request, prompt: withHypernetTags(request.prompt, this.stackTags) }, seed, { name: pipeline.info.name, hash: pipeline.info.modelHash }),
       }));
       return transfer({ images, timings: result.timings }, images.map((i) => i.rgba));
     } catch (e) {
@@ -107,6 +119,25 @@ export class Engine implements EngineApi {
     } finally {
       this.running = null;
     }
+  }
+
+  async forgetHypernetwork(id: string): Promise<void> {
+    this.library.delete(id);
+  }
+
+  async setHypernetworks(stack: StackItem[], onProgress?: (event: ProgressEvent) => void): Promise<StackInfo> {
+    const pipeline = this.pipeline;
+    if (!pipeline) throw new StudioError('bad-request', 'Load a model before applying hypernetworks.');
+    if (this.running) throw new StudioError('bad-request', 'Wait for the generation to finish (or cancel it) before changing hypernetworks.');
+    const entries = stack.map(({ id, strength }) => {
+      const entry = this.library.get(id);
+      if (!entry) throw new StudioError('bad-request', `Hypernetwork ${id} is not loaded in the engine.`);
+      if (!Number.isFinite(strength)) throw new StudioError('bad-request', `Strength ${strength} is not a number.`);
+      return { ...entry, strength };
+    });
+    const { report, rebuilt } = await pipeline.setHypernetworks(entries, onProgress);
+    this.stackTags = entries.map(({ stem, strength }) => ({ stem, strength }));
+    return { rebuilt, sessionCreations: pipeline.sessionCreations, widths: report?.widths ?? [], unused: report?.unused ?? [] };
   }
 
   async cancel(): Promise<void> {

@@ -6,8 +6,8 @@ import type { Backend, OrtSessionOptions } from './ort.ts';
 
 export interface SessionPlanInput {
   backend: Backend;
-  /** external weights file next to model.onnx (Optimum: `model.onnx_data`) */
-  externalData?: { path: string; data: Uint8Array };
+  /** external weight files the graph references (Optimum: `model.onnx_data`; surgery: the original bytes) */
+  externalData?: readonly { path: string; data: Uint8Array }[];
   /** outputs that stay on the GPU between runs (WebGPU only), e.g. text states fed to every U-Net step */
   gpuOutputs?: readonly string[];
 }
@@ -17,7 +17,7 @@ export function planSession({ backend, externalData, gpuOutputs }: SessionPlanIn
     executionProviders: [backend],
     graphOptimizationLevel: 'all',
   };
-  if (externalData) options.externalData = [{ path: externalData.path, data: externalData.data }];
+  if (externalData?.length) options.externalData = externalData.map(({ path, data }) => ({ path, data }));
   if (backend === 'webgpu' && gpuOutputs?.length) {
     options.preferredOutputLocation = Object.fromEntries(gpuOutputs.map((n) => [n, 'gpu-buffer' as const]));
   }

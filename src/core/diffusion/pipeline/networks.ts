@@ -106,19 +106,34 @@ export class UnetModel {
     }
   }
 
+  /** names of the U-Net's inputs beyond sample/timestep/context (hypernetwork strengths and contexts) */
+  get extraInputs(): string[] {
+    const known = new Set([this.sig.sample.name, this.sig.timestep.name, this.sig.context.name]);
+    return this.session.inputNames.filter((n) => !known.has(n));
+  }
+
   /**
-   * Predicted noise for latent x [1, C, h, w] at timestep t, conditioned on `cond` and (for CFG) `uncond`
-   * text states [tokens, width]: one batch of 2 when the export's batch dim is dynamic, else two runs.
+   * Predicted noise for latent x [1, C, h, w] at timestep t. `cond` and `uncond` map context-like inputs
+   * (`encoder_hidden_states`, and the hypernetwork K/V contexts when the graph has them) to [tokens, width]
+   * arrays; cond and uncond run as one batch of 2 when the export's batch dim is dynamic, else as two runs.
    */
-  async eps(x: Float32Array, dims: readonly number[], t: number, cond: Float32Array, uncond: Float32Array | null, tokens: number): Promise<{ cond: Float32Array; uncond?: Float32Array }> {
-    const width = cond.length / tokens;
-    const call = async (batch: number, sample: Float32Array, context: Float32Array): Promise<Float32Array> => {
+  async eps(
+    x: Float32Array,
+    dims: readonly number[],
+    t: number,
+    cond: ContextFeeds,
+    uncond: ContextFeeds | null,
+    tokens: number,
+  ): Promise<{ cond: Float32Array; uncond?: Float32Array }> {
+    const call = async (batch: number, sample: Float32Array, contexts: ContextFeeds): Promise<Float32Array> => {
       const feeds: Record<string, OrtTensor> = {
         ...this.extraFeeds,
         [this.sig.sample.name]: floatTensor(this.ort, this.sig.sample, sample, [batch, ...dims.slice(1)]),
         [this.sig.timestep.name]: this.timestep(t, batch),
-        [this.sig.context.name]: floatTensor(this.ort, this.sig.context, context, [batch, tokens, width]),
       };
+      for (const [name, data] of Object.entries(contexts)) {
+        feeds[name] = floatTensor(this.ort, this.sig.context, data, [batch, tokens, data.length / (batch * tokens)]);
+      }
       const out = await run(this.session, feeds, 'the U-Net');
       return readFloat(out[this.sig.output.name], 'The U-Net');
     };
@@ -127,13 +142,48 @@ export class UnetModel {
       const sample = new Float32Array(2 * x.length);
       sample.set(x);
       sample.set(x, x.length);
-      const context = new Float32Array(cond.length + uncond.length);
-      context.set(cond);
-      context.set(uncond, cond.length);
-      const both = await call(2, sample, context);
+      const both = await call(2, sample, concatFeeds(cond, uncond));
       return { cond: both.subarray(0, x.length), uncond: both.subarray(x.length) };
     }
     return { cond: await call(1, x, cond), uncond: await call(1, x, uncond) };
+  }
+}
+
+/** Context-like U-Net inputs by name, each [tokens, width] for one conditioning. */
+export type ContextFeeds = Record<string, Float32Array>;
+
+function concatFeeds(a: ContextFeeds, b: ContextFeeds): ContextFeeds {
+  const out: ContextFeeds = {};
+  for (const [name, first] of Object.entries(a)) {
+    const second = b[name]!;
+    const both = new Float32Array(first.length + second.length);
+    both.set(first);
+    both.set(second, first.length);
+    out[name] = both;
+  }
+  return out;
+}
+
+/**
+ * The hypernetworks' cross-attention K/V chains as a small separate model: every attn2 layer reads the same
+ * text states, so they run once per prompt (and per strength change) instead of inside every U-Net step.
+ */
+export class ContextModel {
+  constructor(
+    private readonly ort: Ort,
+    readonly session: OrtSession,
+  ) {}
+
+  /** The K and V contexts for text states [tokens, width] of one conditioning, by U-Net input name. */
+  async run(context: Float32Array, tokens: number, strengths: Record<string, OrtTensor>): Promise<ContextFeeds> {
+    const [input] = this.session.inputNames.filter((n) => !Object.hasOwn(strengths, n));
+    const feeds: Record<string, OrtTensor> = { ...strengths };
+    feeds[input!] = new this.ort.Tensor('float32', context, [1, tokens, context.length / tokens]);
+    const out = await run(this.session, feeds, 'the hypernetwork context model');
+    const result: ContextFeeds = {};
+    // its outputs are named after the U-Net inputs they feed (hypernetwork_context_k / _v)
+    for (const name of this.session.outputNames) result[name] = await readFloat(out[name], 'The context model');
+    return result;
   }
 }
 

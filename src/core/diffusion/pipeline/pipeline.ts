@@ -4,7 +4,7 @@
  * factor. Runs wherever onnxruntime runs (worker, Node); cancellation is checked between steps.
  */
 import { StudioError } from '../../errors.ts';
-import type { Backend, Ort, OrtSession } from '../../onnx/ort.ts';
+import type { Backend, Ort, OrtSession, OrtTensor } from '../../onnx/ort.ts';
 import { planSession } from '../../onnx/session-plan.ts';
 import type { ProgressFn, RgbaImage } from '../../progress.ts';
 import { ImageRng } from '../noise/index.ts';
@@ -13,7 +13,9 @@ import { compVisModel, DiscreteSchedule, findSampler, parseSchedulerConfig, runS
 import { ClipTokenizer, TokenizerFileError } from '../tokenizer/index.ts';
 import { latentPreview, vaeOutputToRgba } from './image.ts';
 import { MODEL_FILES, parseJsonFile, readOptionalJson, requireFile, type ModelSource } from './model-source.ts';
-import { runtimeError, TextEncoderModel, UnetModel, VaeDecoderModel } from './networks.ts';
+import { ContextModel, runtimeError, TextEncoderModel, UnetModel, VaeDecoderModel, type ContextFeeds } from './networks.ts';
+import { prepareUnet, strengthInputName, type PatchReport } from '../../onnx/index.ts';
+import type { Hypernetwork } from '../../hypernetwork/types.ts';
 
 export interface GenerateRequest {
   prompt: string;
@@ -88,6 +90,10 @@ async function createSession(ort: Ort, bytes: Uint8Array, what: string, plan: Pa
   }
 }
 
+function unetExternalData(files: UnetFiles): { path: string; data: Uint8Array }[] {
+  return files.data ? [{ path: 'model.onnx_data', data: files.data }] : [];
+}
+
 /** Resolves on the next macrotask: session runs may settle through microtasks only, starving messages. */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
@@ -99,16 +105,44 @@ async function shortHash(bytes: Uint8Array): Promise<string> {
   return Array.from(digest.subarray(0, 5), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/** A hypernetwork in the U-Net, with its multiplier. */
+export interface AppliedHypernetwork {
+  readonly hypernetwork: Hypernetwork;
+  readonly strength: number;
+}
+
+export interface HypernetworkState {
+  /** what the patched graph touches; null without hypernetworks */
+  readonly report: PatchReport | null;
+  /** true when this call created new sessions (the set, order or structure changed) */
+  readonly rebuilt: boolean;
+}
+
+/** The U-Net file as loaded, kept so hypernetwork surgery can start again from the original graph. */
+interface UnetFiles {
+  readonly bytes: Uint8Array;
+  /** `model.onnx_data`, when the export has one */
+  readonly data: Uint8Array | null;
+}
+
 export class StableDiffusionPipeline {
+  /** hypernetworks in the U-Net graph, in order (strengths are feeds, not part of the graph) */
+  private stack: readonly Hypernetwork[] = [];
+  private contextModel: ContextModel | null = null;
+  private report: PatchReport | null = null;
+  /** sessions created since load (instrumented: moving a strength slider must create none) */
+  sessionCreations = 3;
+
   private constructor(
     readonly info: PipelineInfo,
     private readonly tokenizer: ClipTokenizer,
     private readonly schedule: DiscreteSchedule,
     private readonly textEncoder: TextEncoderModel,
-    /** swappable: hypernetwork surgery replaces the U-Net session */
-    public unet: UnetModel,
+    /** swapped by hypernetwork surgery */
+    private unet: UnetModel,
     private readonly vae: VaeDecoderModel,
     private readonly ort: Ort,
+    private readonly unetFiles: UnetFiles,
   ) {}
 
   static async load(source: ModelSource, ort: Ort, opts: LoadOptions): Promise<StableDiffusionPipeline> {
@@ -140,10 +174,8 @@ export class StableDiffusionPipeline {
     const unetData = await source.read(MODEL_FILES.unetData);
     const unetBytes = await requireFile(source, MODEL_FILES.unet);
     const modelHash = await shortHash(unetBytes);
-    const unet = new UnetModel(ort, await createSession(ort, unetBytes, 'The U-Net', {
-      backend: opts.backend,
-      externalData: unetData ? { path: 'model.onnx_data', data: unetData } : undefined,
-    }));
+    const unetFiles: UnetFiles = { bytes: unetBytes, data: unetData };
+    const unet = new UnetModel(ort, await createSession(ort, unetBytes, 'The U-Net', { backend: opts.backend, externalData: unetExternalData(unetFiles) }));
     progress(MODEL_FILES.vaeDecoder, 4);
     const vae = new VaeDecoderModel(ort, await createSession(ort, await requireFile(source, MODEL_FILES.vaeDecoder), 'The VAE decoder', { backend: opts.backend }));
     progress('', 5);
@@ -166,7 +198,7 @@ export class StableDiffusionPipeline {
       sizeStep: vaeScale * 2 ** Math.max(0, (Array.isArray(unetConfig.block_out_channels) ? unetConfig.block_out_channels.length : 1) - 1),
       modelHash,
     };
-    const pipeline = new StableDiffusionPipeline(info, tokenizer, schedule, textEncoder, unet, vae, ort);
+    const pipeline = new StableDiffusionPipeline(info, tokenizer, schedule, textEncoder, unet, vae, ort, unetFiles);
     if (opts.warmup) await pipeline.warmup(opts.onProgress);
     return pipeline;
   }
@@ -177,10 +209,72 @@ export class StableDiffusionPipeline {
     const h = defaultSize / vaeScale;
     onProgress?.({ phase: 'compile', model: 'text encoder' });
     const empty = await this.textEncoder.encode([this.tokenizer.encodePadded('')]);
-    onProgress?.({ phase: 'compile', model: 'U-Net' });
-    await this.unet.eps(new Float32Array(c * h * h), [1, c, h, h], 500, empty, empty, 77);
+    await this.warmupUnet(empty, onProgress);
     onProgress?.({ phase: 'compile', model: 'VAE decoder' });
     await this.vae.decode(new Float32Array(c * h * h), [1, c, h, h]);
+  }
+
+  private async warmupUnet(context: Float32Array, onProgress?: ProgressFn): Promise<void> {
+    const { latentChannels: c, defaultSize, vaeScale } = this.info;
+    const h = defaultSize / vaeScale;
+    onProgress?.({ phase: 'compile', model: 'U-Net' });
+    const feeds = await this.contextFeeds(context, 77);
+    await this.unet.eps(new Float32Array(c * h * h), [1, c, h, h], 500, feeds, feeds, 77);
+  }
+
+  /**
+   * Puts hypernetworks into the U-Net, in order, with their strengths. Only a change of the set, order or
+   * structure rebuilds sessions; a strength change only changes a graph input. An empty list restores the
+   * original U-Net.
+   */
+  async setHypernetworks(applied: readonly AppliedHypernetwork[], onProgress?: ProgressFn): Promise<HypernetworkState> {
+    const stack = applied.map((a) => a.hypernetwork);
+    const same = stack.length === this.stack.length && stack.every((hn, i) => hn === this.stack[i]);
+    let rebuilt = false;
+    if (!same) {
+      const { backend } = this.info;
+      let unet: UnetModel;
+      let contextModel: ContextModel | null = null;
+      let report: PatchReport | null = null;
+      if (stack.length === 0) {
+        unet = new UnetModel(this.ort, await createSession(this.ort, this.unetFiles.bytes, 'The U-Net', { backend, externalData: unetExternalData(this.unetFiles) }));
+        this.sessionCreations++;
+      } else {
+        const prepared = prepareUnet(this.unetFiles.bytes, applied.map((a) => ({ hypernetwork: a.hypernetwork })));
+        report = prepared.report;
+        const externalData = [...prepared.externalData, ...unetExternalData(this.unetFiles)];
+        unet = new UnetModel(this.ort, await createSession(this.ort, prepared.model, 'The U-Net with hypernetworks', { backend, externalData }));
+        this.sessionCreations++;
+        if (prepared.context) {
+          contextModel = new ContextModel(this.ort, await createSession(this.ort, prepared.context, 'The hypernetwork context model', { backend }));
+          this.sessionCreations++;
+        }
+      }
+      const old = [this.unet, this.contextModel];
+      this.unet = unet;
+      this.contextModel = contextModel;
+      this.stack = stack;
+      this.report = report;
+      await Promise.all(old.map((m) => m?.session.release()));
+      rebuilt = true;
+    }
+    this.setStrengths(applied.map((a) => a.strength));
+    if (rebuilt) await this.warmupUnet(await this.textEncoder.encode([this.tokenizer.encodePadded('')]), onProgress);
+    return { report: this.report, rebuilt };
+  }
+
+  private strengthFeeds: Record<string, OrtTensor> = {};
+
+  private setStrengths(strengths: readonly number[]): void {
+    this.strengthFeeds = Object.fromEntries(strengths.map((s, i) => [strengthInputName(i), new this.ort.Tensor('float32', Float32Array.of(s), [1])]));
+    this.unet.extraFeeds = { ...this.strengthFeeds };
+  }
+
+  /** U-Net context inputs for one conditioning: the text states, plus the hypernetworks' K/V contexts. */
+  private async contextFeeds(context: Float32Array, tokens: number): Promise<ContextFeeds> {
+    const feeds: ContextFeeds = { [this.unet.sig.context.name]: context };
+    if (this.contextModel) Object.assign(feeds, await this.contextModel.run(context, tokens, this.strengthFeeds));
+    return feeds;
   }
 
   /** Validates a request against the model; returns the latent dims [1, C, h, w]. */
@@ -232,10 +326,12 @@ export class StableDiffusionPipeline {
     let denoiseMs = 0;
     let decodeMs = 0;
     let unetCalls = 0;
-    const [, c, h, w] = dims as [number, number, number, number];
+    const condFeeds = await this.contextFeeds(cond, tokens);
+    const uncondFeeds = await this.contextFeeds(uncond, tokens);
+    const unet = this.unet;
     const model = compVisModel(this.schedule, async (xIn, t) => {
       unetCalls++;
-      return this.unet.eps(xIn, dims, t, cond, uncond, tokens);
+      return unet.eps(xIn, dims, t, condFeeds, uncondFeeds, tokens);
     }, req.cfgScale);
 
     for (let i = 0; i < req.batchCount; i++) {
@@ -289,7 +385,7 @@ export class StableDiffusionPipeline {
 
   /** Frees every session (GPU buffers included). */
   async release(): Promise<void> {
-    await Promise.all([this.textEncoder.session.release(), this.unet.session.release(), this.vae.session.release()]);
+    await Promise.all([this.textEncoder.session.release(), this.unet.session.release(), this.vae.session.release(), this.contextModel?.session.release()]);
   }
 
   get runtime(): Ort {
