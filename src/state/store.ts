@@ -1,17 +1,24 @@
 /**
- * The app's single zustand store, one slice per concern (hypernetworks, models, generation). State only:
+ * The app's single zustand store, one slice per concern (hypernetworks, stack, models, generation). State only:
  * actions live in `actions/` as plain functions so components and tests call them without a hook.
  */
 import { create } from 'zustand';
 import type { GenerationState } from './generation-types.ts';
 import type { HypernetworkEntry } from './hypernetwork-entry.ts';
 import type { ModelState } from './model-types.ts';
+import type { StackState } from './stack-types.ts';
 import { initialGeneration } from './generation-types.ts';
 import { initialModel } from './model-types.ts';
+import { initialStack } from './stack-types.ts';
 
 export interface HypernetworksSlice {
   /** in drop order */
   hypernetworks: HypernetworkEntry[];
+}
+
+export interface StackSlice {
+  /** the U-Net's hypernetwork stack (entries of `hypernetworks` that read successfully) */
+  stack: StackState;
 }
 
 export interface ModelsSlice {
@@ -23,9 +30,9 @@ export interface GenerationSlice {
   generation: GenerationState;
 }
 
-export type StudioState = HypernetworksSlice & ModelsSlice & GenerationSlice;
+export type StudioState = HypernetworksSlice & StackSlice & ModelsSlice & GenerationSlice;
 
-export const initialStudioState: StudioState = { hypernetworks: [], model: initialModel, generation: initialGeneration };
+export const initialStudioState: StudioState = { hypernetworks: [], stack: initialStack, model: initialModel, generation: initialGeneration };
 
 export const useStudio = create<StudioState>()(() => initialStudioState);
 

@@ -1,5 +1,8 @@
 import type { ReactNode } from 'react';
 import { removeHypernetwork } from '../state/actions/hypernetworks.ts';
+import { addToStack } from '../state/actions/stack.ts';
+import { fileStem } from '../state/prompt-tags.ts';
+import { useStudio } from '../state/store.ts';
 import type { EntryError, HypernetworkEntry } from '../state/hypernetwork-entry.ts';
 import { formatBytes } from './format.ts';
 import { HypernetworkFacts } from './HypernetworkFacts.tsx';
@@ -40,7 +43,7 @@ export function EntryCard({ entry }: { entry: HypernetworkEntry }) {
           className="icon-button"
           aria-label={`Remove ${entry.fileName}`}
           data-testid="hn-remove"
-          onClick={() => removeHypernetwork(entry.id)}
+          onClick={() => void removeHypernetwork(entry.id)}
         >
           <svg viewBox="0 0 24 24" aria-hidden="true">
             <path d="M6 6l12 12M18 6 6 18" />
@@ -48,7 +51,29 @@ export function EntryCard({ entry }: { entry: HypernetworkEntry }) {
         </button>
       </header>
       {body(entry)}
+      {entry.status === 'ready' && <StackAction id={entry.id} stem={fileStem(entry.fileName)} />}
     </article>
+  );
+}
+
+/** "Add to stack": the file's hypernetwork runs inside the U-Net from the next generation on. */
+function StackAction({ id, stem }: { id: string; stem: string }) {
+  const inStack = useStudio((s) => s.stack.entries.find((e) => e.id === id));
+  return (
+    <div className="card-actions">
+      <code className="card-tag muted" title="Type this in the prompt to select it, as in A1111">
+        &lt;hypernet:{stem}:1&gt;
+      </code>
+      {inStack?.enabled ? (
+        <span className="badge badge-ok" data-testid="hn-in-stack">
+          in the stack
+        </span>
+      ) : (
+        <button type="button" className="button button-secondary" aria-label={`Add ${stem} to the stack`} data-testid="hn-add-to-stack" onClick={() => addToStack(id)}>
+          {inStack ? 'Enable in stack' : 'Add to stack'}
+        </button>
+      )}
+    </div>
   );
 }
 

@@ -12,7 +12,7 @@ export function EntryList() {
         <h2 id="entries-title" className="entries-title">
           {entries.length} {entries.length === 1 ? 'file' : 'files'}
         </h2>
-        <button type="button" className="button button-ghost" onClick={clearHypernetworks}>
+        <button type="button" className="button button-ghost" onClick={() => void clearHypernetworks()}>
           Clear all
         </button>
       </div>

@@ -2,6 +2,7 @@ import { useId, type KeyboardEvent, type ReactNode } from 'react';
 import { cancelGeneration, generate, MAX_SEED, reuseLastSeed, setParams, setRandomSeed } from '../state/actions/generation.ts';
 import { SAMPLER_LABELS } from '../state/generation-types.ts';
 import { useStudio } from '../state/store.ts';
+import { PromptTagNotes } from './StackPanel.tsx';
 
 /** Ctrl+Enter (Cmd+Enter on macOS) anywhere in the form generates, as in A1111. */
 function onFormKeyDown(event: KeyboardEvent<HTMLFormElement>): void {
@@ -46,6 +47,7 @@ export function GenerationForm() {
           data-testid="prompt"
           onChange={(e) => setParams({ prompt: e.currentTarget.value })}
         />
+        <PromptTagNotes />
       </div>
       <div className="field">
         <label className="field-label" htmlFor={`${id}-negative`}>

@@ -4,6 +4,7 @@ import { useStudio } from '../state/store.ts';
 import { GenerationForm } from './GenerationForm.tsx';
 import { GenerationOutput } from './GenerationOutput.tsx';
 import { ModelBar } from './ModelBar.tsx';
+import { StackPanel } from './StackPanel.tsx';
 
 /** Text to image: the model and its backend, the settings, the run and its results. */
 export function GenerationPanel() {
@@ -17,7 +18,10 @@ export function GenerationPanel() {
         <ModelBar />
       </div>
       <div className="gen-body">
-        <GenerationForm />
+        <div className="gen-left">
+          <GenerationForm />
+          <StackPanel />
+        </div>
         <GenerationOutput />
       </div>
     </section>

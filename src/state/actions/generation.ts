@@ -10,6 +10,7 @@ import { losesModel, toUiError, type UiError } from '../errors.ts';
 import type { GenerationParams, GenerationProgress, ResultImage } from '../generation-types.ts';
 import { useStudio } from '../store.ts';
 import { markModelLost } from './models.ts';
+import { applyPromptTags, applyStackForRun, syncStack } from './stack.ts';
 
 /** The largest seed A1111 (and the engine) accept. */
 export const MAX_SEED = 0xffffffff;
@@ -21,6 +22,8 @@ let imageCounter = 0;
 
 export function setParams(patch: Partial<GenerationParams>): void {
   useStudio.setState((s) => ({ generation: { ...s.generation, params: { ...s.generation.params, ...patch } } }));
+  // `<hypernet:name:mult>` tags select and set hypernetworks of the stack
+  if (patch.prompt !== undefined) applyPromptTags(patch.prompt);
 }
 
 export function setRandomSeed(randomSeed: boolean): void {
@@ -118,6 +121,9 @@ async function run(token: number, request: GenerateRequest, started: number, bac
     });
   };
   try {
+    // the stack the panel shows (and the prompt's tags select) is the one this run uses
+    const stackChange = applyStackForRun();
+    if (stackChange) await stackChange;
     const response = await getEngine().generate(request, onProgress);
     const results: ResultImage[] = response.images.map((image) => {
       const number = ++imageCounter;
@@ -159,6 +165,8 @@ async function run(token: number, request: GenerateRequest, started: number, bac
     if (losesModel(error)) markModelLost(error.message);
     useStudio.setState((s) => ({ generation: { ...s.generation, status: 'idle', progress: null, preview: null, error } }));
   }
+  // stack changes made during the run were held back: the engine refuses them while it generates
+  void syncStack();
 }
 
 function toProgress(event: ProgressEvent, previous: GenerationProgress | null, request: GenerateRequest): GenerationProgress | null {

@@ -3,6 +3,7 @@ import { isStudioError } from '../../core/errors.ts';
 import { EngineCrashedError, getEngine } from '../../engine/client.ts';
 import type { EntryError, HypernetworkEntry } from '../hypernetwork-entry.ts';
 import { useStudio } from '../store.ts';
+import { applyPromptTags, dropFromStack } from './stack.ts';
 
 /** Past this a file is almost surely a model checkpoint; reading it could exhaust the tab's memory. */
 export const MAX_HYPERNETWORK_BYTES = 1024 ** 3;
@@ -32,12 +33,29 @@ export function addHypernetworkFiles(files: Iterable<File>): Promise<void> {
   return queue;
 }
 
-export function removeHypernetwork(id: string): void {
+/**
+ * Removes a card. A hypernetwork in the stack leaves it first (the engine goes back to the U-Net without it),
+ * then the engine forgets the parsed file.
+ */
+export function removeHypernetwork(id: string): Promise<void> {
   useStudio.setState((s) => ({ hypernetworks: s.hypernetworks.filter((e) => e.id !== id) }));
+  return dropFromStack([id]).then(() => forget([id]));
 }
 
-export function clearHypernetworks(): void {
+export function clearHypernetworks(): Promise<void> {
+  const ids = useStudio.getState().hypernetworks.map((e) => e.id);
   useStudio.setState({ hypernetworks: [] });
+  return dropFromStack(ids).then(() => forget(ids));
+}
+
+async function forget(ids: readonly string[]): Promise<void> {
+  for (const id of ids) {
+    try {
+      await getEngine().forgetHypernetwork(id);
+    } catch {
+      // a restarted worker has nothing to forget
+    }
+  }
 }
 
 async function inspectEntry(id: string, file: File): Promise<void> {
@@ -58,8 +76,12 @@ async function inspectEntry(id: string, file: File): Promise<void> {
     return fail(id, { code: 'read-failed', message: `Could not read ${file.name}: ${describe(e)}`, details: {} });
   }
   try {
-    const card = await getEngine().inspectHypernetwork({ name: file.name, bytes });
+    // with the entry's id the engine keeps the parsed file for the U-Net stack
+    const card = await getEngine().inspectHypernetwork({ name: file.name, bytes }, id);
+    if (!hasEntry(id)) return forget([id]); // removed while the worker read it
     update(id, (e) => ({ id: e.id, fileName: e.fileName, fileSize: e.fileSize, status: 'ready', card }));
+    // a tag typed before the file was dropped selects it now
+    applyPromptTags();
   } catch (e) {
     fail(id, toEntryError(e));
   }

@@ -8,6 +8,7 @@ import { losesModel, toUiError } from '../errors.ts';
 import { BACKEND_CHOICES, DEMO_MODEL, type BackendChoice, type LoadStep, type ModelSpec } from '../model-types.ts';
 import { useStudio } from '../store.ts';
 import { cancelGeneration, whenIdle } from './generation.ts';
+import { forgetAppliedStack, syncStack } from './stack.ts';
 
 /** Networks warmed up at load (`compile` events), in the order the engine reports them. */
 const WARMUP_NETWORKS = 3;
@@ -70,6 +71,7 @@ export function setBackendChoice(choice: BackendChoice): Promise<void> {
 
 /** The generation actions call this when the engine lost the model (device lost, worker crashed). */
 export function markModelLost(message: string): void {
+  forgetAppliedStack();
   useStudio.setState((s) => ({
     model: { ...s.model, status: 'lost', step: null, fraction: 0, info: null, error: { code: 'device-lost', message, details: {} } },
   }));
@@ -97,6 +99,7 @@ async function runLoad(token: number, spec: ModelSpec, backend: BackendChoice): 
     if (step) useStudio.setState((s) => ({ model: { ...s.model, step, fraction } }));
   };
   try {
+    forgetAppliedStack(); // a new pipeline starts with the base U-Net
     const info = await getEngine().loadModel(spec, backend, onProgress);
     if (token !== loadToken) return;
     useStudio.setState((s) => {
@@ -115,6 +118,8 @@ async function runLoad(token: number, spec: ModelSpec, backend: BackendChoice): 
         },
       };
     });
+    // the stack the panel shows applies to the new model too
+    void syncStack();
   } catch (e) {
     if (token !== loadToken) return;
     useStudio.setState((s) => ({ model: { ...s.model, status: 'error', step: null, fraction: 0, info: null, error: toUiError(e) } }));
@@ -126,5 +131,6 @@ export async function unloadModel(): Promise<void> {
   ++loadToken;
   await loading;
   await getEngine().unloadModel();
+  forgetAppliedStack();
   useStudio.setState((s) => ({ model: { ...s.model, status: 'idle', step: null, fraction: 0, info: null, error: null } }));
 }

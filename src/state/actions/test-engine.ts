@@ -1,6 +1,6 @@
 /** A scriptable stand-in for the worker engine, for the store action tests (no Worker, no onnxruntime). */
 import { vi } from 'vitest';
-import type { EngineApi, GenerateRequest, GenerateResponse, ModelInfo, ProgressEvent } from '../../engine/api.ts';
+import type { EngineApi, GenerateRequest, GenerateResponse, ModelInfo, ProgressEvent, StackInfo, StackItem } from '../../engine/api.ts';
 
 const DEMO_INFO: ModelInfo = {
   modelHash: '6671d78dee',
@@ -37,7 +37,45 @@ export function fakeResponse(request: GenerateRequest): GenerateResponse {
   };
 }
 
+/**
+ * A stand-in for the engine's U-Net stack with its semantics: a change of the id list "rebuilds" (one session,
+ * progress `compile`), a strength change does not; every id touches the demo's widths (128 text, 64/96 U-Net),
+ * and a 1024 width is unused when the id ends in "-sd2".
+ */
+export class FakeStack {
+  ids: string[] = [];
+  strengths: number[] = [];
+  sessionCreations = 0;
+  set(stack: StackItem[], onProgress?: (e: ProgressEvent) => void): StackInfo {
+    const ids = stack.map((s) => s.id);
+    const rebuilt = ids.length !== this.ids.length || ids.some((id, i) => id !== this.ids[i]);
+    if (rebuilt) {
+      this.sessionCreations += 1;
+      onProgress?.({ phase: 'compile', model: 'U-Net' });
+    }
+    this.ids = ids;
+    this.strengths = stack.map((s) => s.strength);
+    const all = ids.map((_, i) => i);
+    return {
+      rebuilt,
+      sessionCreations: this.sessionCreations,
+      widths: ids.length
+        ? [
+            { width: 64, attn1: 3, attn2: 0, hypernetworks: all },
+            { width: 96, attn1: 2, attn2: 0, hypernetworks: all },
+            { width: 128, attn1: 0, attn2: 5, hypernetworks: all },
+          ]
+        : [],
+      unused: ids.flatMap((id, i) => (id.endsWith('-sd2') ? [{ hypernetwork: i, width: 1024 }] : [])),
+    };
+  }
+}
+
+export let fakeStack = new FakeStack();
+
 export const engine = {
+  setHypernetworks: vi.fn<EngineApi['setHypernetworks']>(),
+  forgetHypernetwork: vi.fn<EngineApi['forgetHypernetwork']>(),
   loadModel: vi.fn<EngineApi['loadModel']>(),
   generate: vi.fn<EngineApi['generate']>(),
   cancel: vi.fn<EngineApi['cancel']>(),
@@ -46,6 +84,9 @@ export const engine = {
 
 /** Default behaviour: loads report file and compile progress, then the demo's info; runs finish at once. */
 export function resetEngine(): void {
+  fakeStack = new FakeStack();
+  engine.setHypernetworks.mockReset().mockImplementation(async (stack, onProgress) => fakeStack.set(stack, onProgress));
+  engine.forgetHypernetwork.mockReset().mockResolvedValue(undefined);
   engine.loadModel.mockReset().mockImplementation(async (_spec, backend, onProgress?: (e: ProgressEvent) => void) => {
     onProgress?.({ phase: 'load', file: 'tokenizer/vocab.json', index: 0, files: 6 });
     onProgress?.({ phase: 'load', file: 'unet/model.onnx', index: 3, files: 6 });

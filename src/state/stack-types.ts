@@ -1,0 +1,48 @@
+/** The stack slice: which loaded hypernetworks run inside the U-Net, in which order, at which strength. */
+import type { StackInfo } from '../engine/api.ts';
+import type { UiError } from './errors.ts';
+
+export type { StackInfo };
+
+/** One hypernetwork of the stack panel, by the id of its inspector entry. */
+export interface StackEntry {
+  id: string;
+  /** disabled entries stay in the panel but are not sent to the engine */
+  enabled: boolean;
+  /** A1111's multiplier: any finite number (the slider shows −1…2) */
+  strength: number;
+}
+
+/** What the engine holds now: the enabled entries last sent, in order, and what they touch. */
+export interface AppliedStack {
+  ids: string[];
+  strengths: number[];
+  info: StackInfo;
+}
+
+export type StackSync =
+  /** the engine holds what the panel shows (or no model is loaded) */
+  | 'idle'
+  /** the set or order changed: the U-Net session is being rebuilt */
+  | 'compiling'
+  /** only strengths changed: a graph input is being updated */
+  | 'updating';
+
+export interface StackState {
+  /** in application order */
+  entries: StackEntry[];
+  /** null until the stack was applied to the loaded model (and again after each model load) */
+  applied: AppliedStack | null;
+  sync: StackSync;
+  /** why the last `setHypernetworks` failed */
+  error: UiError | null;
+  /** ids selected by `<hypernet:…>` tags at the last prompt change, in tag order */
+  tagged: string[];
+}
+
+export const initialStack: StackState = { entries: [], applied: null, sync: 'idle', error: null, tagged: [] };
+
+/** Ends of the strength slider; the number field takes any finite value. */
+export const STRENGTH_MIN = -1;
+export const STRENGTH_MAX = 2;
+export const STRENGTH_STEP = 0.01;
