@@ -155,16 +155,19 @@ export function saveHypernetwork(spec: HypernetworkSpec, archive = 'archive'): U
   return storedZip(files);
 }
 
-/** A1111's default SD1 hypernetwork: widths 768/320/640/1280, `[1, 2, 1]`, linear, fp32 (~88 MB). */
-export function sd1Hypernetwork(seed = 1): HypernetworkSpec {
+/**
+ * A `[1, 2, 1]` linear fp32 hypernetwork (A1111's UI default) over `widths`, weights uniform in
+ * ±`amplitude` from a seeded LCG.
+ */
+export function linearHypernetwork(name: string, widths: readonly number[], seed: number, amplitude: number): HypernetworkSpec {
   let s = seed >>> 0;
   const rand = (): number => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s / 2 ** 32 - 0.5) * 0.02;
+    return (s / 2 ** 32 - 0.5) * 2 * amplitude;
   };
   const fill = (n: number): Float32Array => Float32Array.from({ length: n }, rand);
   const modules = new Map<number, [TensorSpec[], TensorSpec[]]>();
-  for (const d of [768, 320, 640, 1280]) {
+  for (const d of widths) {
     const mod = (): TensorSpec[] => [
       { key: 'linear.0.weight', shape: [2 * d, d], data: fill(2 * d * d) },
       { key: 'linear.0.bias', shape: [2 * d], data: fill(2 * d) },
@@ -173,5 +176,10 @@ export function sd1Hypernetwork(seed = 1): HypernetworkSpec {
     ];
     modules.set(d, [mod(), mod()]);
   }
-  return { name: 'bench-sd1', layerStructure: [1, 2, 1], modules };
+  return { name, layerStructure: [1, 2, 1], modules };
+}
+
+/** A1111's default SD1 hypernetwork: widths 768/320/640/1280, `[1, 2, 1]`, linear, fp32 (~88 MB). */
+export function sd1Hypernetwork(seed = 1): HypernetworkSpec {
+  return linearHypernetwork('bench-sd1', [768, 320, 640, 1280], seed, 0.01);
 }

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { saveHypernetwork, type TensorSpec } from '../../bench/torch-save.ts';
+import { linearHypernetwork, saveHypernetwork } from '../../bench/torch-save.ts';
 import type { DroppedFile } from './inspector-page.ts';
 
 export const DEMO_HN_DIR = path.resolve('public/hypernetworks');
@@ -27,21 +27,6 @@ export function demoHypernetwork(style: 'stripes' | 'invert'): DemoHypernetwork 
 
 /** `[1, 2, 1]`, linear, fp32, widths 128/64/96; weights ~U(−0.06, 0.06): a clear change of K and V that keeps a recognisable image. */
 function standIn(name: string, seed: number): Uint8Array {
-  let s = seed >>> 0;
-  const rand = (): number => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s / 2 ** 32 - 0.5) * 0.12;
-  };
-  const fill = (n: number) => Float32Array.from({ length: n }, rand);
-  const modules = new Map<number, [TensorSpec[], TensorSpec[]]>();
-  for (const d of DEMO_WIDTHS) {
-    const mod = (): TensorSpec[] => [
-      { key: 'linear.0.weight', shape: [2 * d, d], data: fill(2 * d * d) },
-      { key: 'linear.0.bias', shape: [2 * d], data: fill(2 * d) },
-      { key: 'linear.1.weight', shape: [d, 2 * d], data: fill(2 * d * d) },
-      { key: 'linear.1.bias', shape: [d], data: fill(d) },
-    ];
-    modules.set(d, [mod(), mod()]);
-  }
-  return saveHypernetwork({ name, layerStructure: [1, 2, 1], modules });
+  return saveHypernetwork(linearHypernetwork(name, DEMO_WIDTHS, seed, 0.06));
 }
+
