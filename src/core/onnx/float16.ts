@@ -1,4 +1,5 @@
 /** float32 ↔ IEEE half conversion for fp16 models (round to nearest even, as torch's `.half()`). */
+import { decodeToFloat32 } from '../formats/dtype.ts';
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
@@ -26,23 +27,13 @@ export function toHalfBits(value: number): number {
   return sign | (half + (rest > 0x1000 || (rest === 0x1000 && half & 1) ? 1 : 0));
 }
 
-export function fromHalfBits(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
-
 export function float32ToHalf(src: Float32Array): Uint16Array {
   const out = new Uint16Array(src.length);
   for (let i = 0; i < src.length; i++) out[i] = toHalfBits(src[i]!);
   return out;
 }
 
+/** Half bits → float32, exactly (the reader's table-driven decoder). */
 export function halfToFloat32(src: Uint16Array): Float32Array {
-  const out = new Float32Array(src.length);
-  for (let i = 0; i < src.length; i++) out[i] = fromHalfBits(src[i]!);
-  return out;
+  return decodeToFloat32(new Uint8Array(src.buffer, src.byteOffset, src.byteLength), 'float16', src.length);
 }
