@@ -33,7 +33,24 @@ HN_SPECS = [  # name, style, layer_structure, activation, layer norm, seed
 STEPS = dict(vae=1500, unet=4000, hn=700)  # maximum steps per stage
 CAPS = dict(vae=300, unet=1440, hn=270)      # CPU caps in seconds of a 2-core machine (see Progress)
 WALL_FACTOR = dict(vae=1.0, unet=1.0, hn=1.0)  # wall limit = cap * factor (raise on a loaded machine)
+BUDGET = {}  # --budget: plain wall-clock seconds per stage (GPU runs), replacing the CPU caps
+BATCH = dict(vae=64, unet=64, hn=64)
+LR = dict(vae=2e-3, unet=1e-3)
+DEV = torch.device("cpu")
 LOG = None
+
+
+def tload(path):
+    """Our own checkpoints hold lists and metadata: newer torch must not load them weights-only."""
+    try:
+        return torch.load(path, map_location="cpu", weights_only=False)
+    except TypeError:  # torch without weights_only
+        return torch.load(path, map_location="cpu")
+
+
+def rand(kind, *args, g, **kw):
+    """torch.randn/randint/rand on the training device with that device's generator."""
+    return getattr(torch, kind)(*args, generator=g, device=DEV, **kw)
 
 
 def log(*a):
@@ -52,6 +69,8 @@ class Progress:
         self.steps, self.t0, self.c0 = steps, time.time(), time.process_time()
         self.cap = cap * max(scale, 0.02)          # CPU budget: cap seconds on 2 cores = 2*cap CPU-seconds
         self.wall = self.cap * wall_factor         # wall-time limit (for a loaded, shared machine)
+        if name in BUDGET:                         # accelerator run: only steps and wall time count
+            self.cap, self.wall = float("inf"), BUDGET[name]
         self.stop = os.path.join(os.environ.get("DEMO_WORK", "/tmp/demo-model-work"), "STOP_" + name)
 
     def p(self, s):
@@ -73,35 +92,54 @@ def stage_data(a):
     t0 = time.time()
     n = max(256, int(12000 * min(1.0, a.scale * 5)))
     ns = max(128, int(3000 * min(1.0, a.scale * 5)))
+    n, ns = int(n * a.data_mult), int(ns * a.data_mult)
     out = {}
     for style, cnt, seed in [("plain", n, 1), ("stripes", ns, 2), ("invert", ns, 3)]:
-        imgs, caps, meta = D.make_dataset(cnt, seed, style)
+        imgs, caps, meta = make_dataset_parallel(cnt, seed, style)
         out[style] = dict(imgs=torch.from_numpy(imgs), caps=caps, meta=meta)
     torch.save(out, os.path.join(a.work, "data.pt"))
     log(f"data: {n}+{ns}+{ns} images in {time.time() - t0:.1f}s")
+
+
+def _chunk(args):
+    return D.make_dataset(*args)
+
+
+def make_dataset_parallel(n, seed, style, chunk=1500):
+    """The dataset in fixed chunks (seed*1000 + k), so it is the same on 2 cores or 16."""
+    jobs = [(min(chunk, n - i), seed * 1000 + k, style) for k, i in enumerate(range(0, n, chunk))]
+    procs = min(len(jobs), os.cpu_count() or 1)
+    if procs > 2:
+        import multiprocessing as mp
+        with mp.get_context("fork").Pool(procs) as pool:
+            parts = pool.map(_chunk, jobs)
+    else:
+        parts = [_chunk(j) for j in jobs]
+    return (np.concatenate([p[0] for p in parts]), sum((p[1] for p in parts), []), sum((p[2] for p in parts), []))
 
 
 # ------------------------------------------------------------------------------------------------ vae
 def stage_vae(a):
     t0 = time.time()
     torch.manual_seed(100)
-    data = torch.load(os.path.join(a.work, "data.pt"))
-    pool = torch.cat([data["plain"]["imgs"], data["stripes"]["imgs"], data["invert"]["imgs"]])
-    enc, dec = D.VaeEncoder(), D.VaeDecoder()
+    data = tload(os.path.join(a.work, "data.pt"))
+    pool = D.to_tensor(torch.cat([data["plain"]["imgs"], data["stripes"]["imgs"], data["invert"]["imgs"]]).numpy())
+    pool = pool.to(DEV)
+    enc, dec = D.VaeEncoder().to(DEV), D.VaeDecoder().to(DEV)
     params = list(enc.parameters()) + list(dec.parameters())
-    opt = torch.optim.AdamW(params, lr=2e-3, weight_decay=0.0)
+    opt = torch.optim.AdamW(params, lr=LR["vae"], weight_decay=0.0)
     steps = max(5, int(STEPS["vae"] * a.scale))
     pr = Progress(steps, CAPS["vae"], a.scale, WALL_FACTOR["vae"], "vae")
-    g = torch.Generator().manual_seed(101)
+    g = torch.Generator(device=DEV).manual_seed(101)
     s = 0
     while pr.p(s) < 1:
         for pg in opt.param_groups:
-            pg["lr"] = lr_at(s, pr.p(s), 2e-3)
-        idx = torch.randint(len(pool), (64,), generator=g)
-        x = D.to_tensor(pool[idx].numpy())
+            pg["lr"] = lr_at(s, pr.p(s), LR["vae"])
+        idx = rand("randint", len(pool), (BATCH["vae"],), g=g)
+        x = pool[idx]
         m = enc(x)
         mean, logvar = m[:, :4], m[:, 4:].clamp(-30, 20)
-        z = mean + torch.randn(mean.shape, generator=g) * (0.5 * logvar).exp()
+        z = mean + rand("randn", mean.shape, g=g) * (0.5 * logvar).exp()
         y = dec(z)
         rec = (y - x).abs().mean() + 2 * (y - x).pow(2).mean()
         kl = 0.5 * (mean.pow(2) + logvar.exp() - 1 - logvar).mean()
@@ -120,23 +158,35 @@ def stage_vae(a):
     with torch.no_grad():
         for style in data:
             imgs = data[style]["imgs"]
-            ms = [enc(D.to_tensor(imgs[i:i + 256].numpy())) for i in range(0, len(imgs), 256)]
+            ms = [enc(D.to_tensor(imgs[i:i + 256].numpy()).to(DEV)).cpu() for i in range(0, len(imgs), 256)]
             lat[style] = torch.cat(ms)
     scaling = float(1.0 / lat["plain"][:, :4].std())
     with torch.no_grad():
-        x = D.to_tensor(data["plain"]["imgs"][:256].numpy())
+        x = D.to_tensor(data["plain"]["imgs"][:256].numpy()).to(DEV)
         err = (dec(enc(x)[:, :4]) - x).abs().mean().item() / 2 * 255
+    enc, dec = enc.cpu(), dec.cpu()
     torch.save(dict(enc=enc.state_dict(), dec=dec.state_dict(), scaling=scaling, lat=lat,
                     wall=time.time() - t0, steps=steps, mae255=err), os.path.join(a.work, "vae.pt"))
     log(f"vae done: {steps} steps, {time.time() - t0:.0f}s, scaling_factor {scaling:.5f}, recon MAE {err:.2f}/255")
 
 
+def stage_encode(a):
+    """Latents of the dataset with an existing VAE (after `unpack`, whose vae.pt carries none)."""
+    data = tload(os.path.join(a.work, "data.pt"))
+    enc, _, ck = load_vae(a)
+    with torch.no_grad():
+        ck["lat"] = {style: torch.cat([enc(D.to_tensor(d["imgs"][i:i + 256].numpy()).to(DEV)).cpu()
+                                       for i in range(0, len(d["imgs"]), 256)]) for style, d in data.items()}
+    torch.save(ck, os.path.join(a.work, "vae.pt"))
+    log(f"encoded {sum(len(v) for v in ck['lat'].values())} images")
+
+
 def load_vae(a):
-    ck = torch.load(os.path.join(a.work, "vae.pt"))
+    ck = tload(os.path.join(a.work, "vae.pt"))
     enc, dec = D.VaeEncoder(), D.VaeDecoder()
     enc.load_state_dict(ck["enc"]), dec.load_state_dict(ck["dec"])
     enc.eval(), dec.eval()
-    return enc, dec, ck
+    return enc.to(DEV), dec.to(DEV), ck
 
 
 # ------------------------------------------------------------------------------------------------ unet
@@ -159,16 +209,17 @@ def caption_ids(tok, caps):
 
 def ema_update(ema, model, decay):
     with torch.no_grad():
-        for pe, p in zip(ema.parameters(), model.parameters()):
-            pe.mul_(decay).add_(p.detach(), alpha=1 - decay)
+        pe, pm = list(ema.parameters()), [p.detach() for p in model.parameters()]
+        torch._foreach_mul_(pe, decay)
+        torch._foreach_add_(pe, pm, alpha=1 - decay)
 
 
 def diffusion_loss(unet, te, lat, ids, g, ac, min_snr=5.0):
     b = lat.shape[0]
     mean, logvar = lat[:, :4], lat[:, 4:]
-    x0 = (mean + torch.randn(mean.shape, generator=g) * (0.5 * logvar).exp()) * SCALING[0]
-    t = torch.randint(0, 1000, (b,), generator=g)
-    noise = torch.randn(x0.shape, generator=g)
+    x0 = (mean + rand("randn", mean.shape, g=g) * (0.5 * logvar).exp()) * SCALING[0]
+    t = rand("randint", 0, 1000, (b,), g=g)
+    noise = rand("randn", x0.shape, g=g)
     a_t = ac[t][:, None, None, None]
     xt = a_t.sqrt() * x0 + (1 - a_t).sqrt() * noise
     h, _ = te(ids)
@@ -187,32 +238,37 @@ SCALING = [1.0]
 def stage_unet(a):
     t0 = time.time()
     torch.manual_seed(200)
-    data = torch.load(os.path.join(a.work, "data.pt"))
+    data = tload(os.path.join(a.work, "data.pt"))
     _, _, vck = load_vae(a)
     SCALING[0] = vck["scaling"]
     tok = D.ClipTokenizer()
     kid = known_ids(tok)
-    lat = vck["lat"]["plain"]
-    ids_all = caption_ids(tok, data["plain"]["caps"])
-    empty = torch.tensor(tok(""), dtype=torch.int32)
-    te = D.TextEncoder(kid)
-    unet = D.UNet2DConditionModel(**D.UNET_CONFIG)
+    lat = vck["lat"]["plain"].to(DEV)
+    ids_all = caption_ids(tok, data["plain"]["caps"]).to(DEV)
+    empty = torch.tensor(tok(""), dtype=torch.int32, device=DEV)
+    te = D.TextEncoder(kid).to(DEV)
+    unet = D.UNet2DConditionModel(**D.UNET_CONFIG).to(DEV)
+    if a.init_unet:  # continue from a checkpoint (its EMA weights), with a fresh optimizer and schedule
+        ck = tload(a.init_unet)
+        te.load_state_dict(ck["te"]), unet.load_state_dict(ck["unet"])
+        log(f"unet: continuing from {a.init_unet} ({ck.get('steps')} steps)")
     te_ema, unet_ema = copy.deepcopy(te), copy.deepcopy(unet)
     params = list(unet.parameters()) + list(te.parameters())
-    opt = torch.optim.AdamW(params, lr=1e-3, weight_decay=0.01)
-    ac = D.alphas_cumprod()
+    opt = torch.optim.AdamW(params, lr=LR["unet"], weight_decay=0.01)
+    ac = D.alphas_cumprod().to(DEV)
     steps = max(5, int(STEPS["unet"] * a.scale))
     pr = Progress(steps, CAPS["unet"], a.scale, WALL_FACTOR["unet"], "unet")
-    g = torch.Generator().manual_seed(201)
-    B = 64
+    g = torch.Generator(device=DEV).manual_seed(201)
+    B = BATCH["unet"]
     run = 0.0
     s = 0
+    last_save = time.time()
     while pr.p(s) < 1:
         for pg in opt.param_groups:
-            pg["lr"] = lr_at(s, pr.p(s), 1e-3, warm=100)
-        idx = torch.randint(len(lat), (B,), generator=g)
+            pg["lr"] = lr_at(s, pr.p(s), LR["unet"], warm=100)
+        idx = rand("randint", len(lat), (B,), g=g)
         ids = ids_all[idx].clone()
-        drop = torch.rand(B, generator=g) < 0.1
+        drop = rand("rand", B, g=g) < 0.1
         ids[drop] = empty
         loss = diffusion_loss(unet, te, lat[idx], ids, g, ac)
         opt.zero_grad()
@@ -222,22 +278,29 @@ def stage_unet(a):
         d = min(0.999, (1 + s) / (10 + s))
         ema_update(unet_ema, unet, d)
         ema_update(te_ema, te, d)
-        run = loss.item() if s == 0 else 0.98 * run + 0.02 * loss.item()
         if s % 100 == 0:
+            run = loss.item() if s == 0 else 0.8 * run + 0.2 * loss.item()  # .item() syncs: only every 100
             log(f"unet {s}/{steps} loss {run:.4f} ({time.time() - t0:.0f}s, cpu {time.process_time():.0f}s)")
-        if s % 250 == 249:
-            torch.save(dict(unet=unet_ema.state_dict(), te=te_ema.state_dict(), known_ids=sorted(kid),
-                            wall=time.time() - t0, steps=s + 1), os.path.join(a.work, "unet.pt"))
+        if (DEV.type == "cpu" and s % 250 == 249) or time.time() - last_save > 60:
+            save_unet(a, unet_ema, te_ema, kid, wall=time.time() - t0, steps=s + 1)
+            last_save = time.time()
         s += 1
     steps = s
-    torch.save(dict(unet=unet_ema.state_dict(), te=te_ema.state_dict(), known_ids=sorted(kid),
-                    wall=time.time() - t0, cpu=time.process_time() - pr.c0, steps=steps),
-               os.path.join(a.work, "unet.pt"))
+    save_unet(a, unet_ema, te_ema, kid, wall=time.time() - t0, cpu=time.process_time() - pr.c0, steps=steps)
     log(f"unet done: {steps} steps, {time.time() - t0:.0f}s")
 
 
+def cpu_state(m):
+    return {k: v.detach().cpu() for k, v in m.state_dict().items()}
+
+
+def save_unet(a, unet, te, kid, **info):
+    torch.save(dict(unet=cpu_state(unet), te=cpu_state(te), known_ids=sorted(kid), **info),
+               os.path.join(a.work, "unet.pt"))
+
+
 def load_base(a):
-    ck = torch.load(os.path.join(a.work, "unet.pt"))
+    ck = tload(os.path.join(a.work, "unet.pt"))
     te = D.TextEncoder(set(ck["known_ids"]))
     te.load_state_dict(ck["te"])
     unet = D.UNet2DConditionModel(**D.UNET_CONFIG)
@@ -245,21 +308,20 @@ def load_base(a):
     te.eval(), unet.eval()
     for p in list(te.parameters()) + list(unet.parameters()):
         p.requires_grad_(False)
-    return te, unet, ck
+    return te.to(DEV), unet.to(DEV), ck
 
 
 HN_SIZES = [128, 64, 96]  # text width first, as A1111 lists 768 first; then the self-attention widths
 
 
 def stage_hn(a):
-    data = torch.load(os.path.join(a.work, "data.pt"))
+    data = tload(os.path.join(a.work, "data.pt"))
     _, _, vck = load_vae(a)
     SCALING[0] = vck["scaling"]
     te, unet, _ = load_base(a)
     tok = D.ClipTokenizer()
-    ac = D.alphas_cumprod()
-    empty = torch.tensor(tok(""), dtype=torch.int32)
-    walls, hsteps = {}, {}
+    ac = D.alphas_cumprod().to(DEV)
+    empty = torch.tensor(tok(""), dtype=torch.int32, device=DEV)
     walls, hsteps = {}, {}
     wf = os.path.join(a.work, "hn_wall.json")
     if os.path.exists(wf):
@@ -272,37 +334,38 @@ def stage_hn(a):
         torch.manual_seed(300 + spec["seed"])
         hn = D.Hypernetwork(spec["name"], HN_SIZES, spec["layer_structure"], spec["activation_func"],
                             spec["is_layer_norm"], activate_output=False, seed=spec["seed"],
-                            optional_info=spec["optional_info"])
+                            optional_info=spec["optional_info"]).to(DEV)
         params = list(hn.parameters())
         lr = spec.get("lr", 1e-3)
         opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
-        lat = vck["lat"][spec["style"]]
-        ids_all = caption_ids(tok, data[spec["style"]]["caps"])
+        lat = vck["lat"][spec["style"]].to(DEV)
+        ids_all = caption_ids(tok, data[spec["style"]]["caps"]).to(DEV)
         unet.hn = D.hn_stack([hn])
         steps = max(5, int(STEPS["hn"] * a.scale))
         pr = Progress(steps, spec.get("cap", CAPS["hn"]), a.scale, WALL_FACTOR["hn"], "hn")
-        g = torch.Generator().manual_seed(400 + spec["seed"])
+        g = torch.Generator(device=DEV).manual_seed(400 + spec["seed"])
         run = 0.0
         s = 0
         while pr.p(s) < 1:
             for pg in opt.param_groups:
                 pg["lr"] = lr_at(s, pr.p(s), lr, warm=20)
-            idx = torch.randint(len(lat), (64,), generator=g)
+            idx = rand("randint", len(lat), (BATCH["hn"],), g=g)
             ids = ids_all[idx].clone()
-            ids[torch.rand(64, generator=g) < 0.1] = empty
+            ids[rand("rand", BATCH["hn"], g=g) < 0.1] = empty
             loss = diffusion_loss(unet, te, lat[idx], ids, g, ac)
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             opt.step()
             hn.step += 1
-            run = loss.item() if s == 0 else 0.95 * run + 0.05 * loss.item()
             if s % 50 == 0:
+                run = loss.item() if s == 0 else 0.7 * run + 0.3 * loss.item()
                 log(f"hn {spec['name']} {s}/{steps} loss {run:.4f}")
             s += 1
         steps = s
         unet.hn = None
         hn.eval()
+        hn.to("cpu")
         walls[spec["name"]] = time.time() - t0
         hsteps[spec["name"]] = steps
         os.makedirs(a.hn_dir, exist_ok=True)
@@ -314,7 +377,7 @@ def stage_hn(a):
 
 def load_hn(path):
     """Load an A1111 .pt back into our Hypernetwork class (strict)."""
-    sd = torch.load(path, map_location="cpu")
+    sd = tload(path)
     sizes = [k for k in sd if type(k) is int]
     hn = D.Hypernetwork(sd["name"], sizes, sd["layer_structure"], sd["activation_func"], sd["is_layer_norm"],
                         sd["activate_output"])
@@ -577,10 +640,10 @@ def stage_score(a):
     import score
     te, unet, uck = load_base(a)
     _, dec, vck = load_vae(a)
-    hns = {s["name"]: load_hn(os.path.join(a.hn_dir, s["name"] + ".pt")) for s in HN_SPECS}
+    hns = {s["name"]: load_hn(os.path.join(a.hn_dir, s["name"] + ".pt")).to(DEV) for s in HN_SPECS}
     res = score.run(te, unet, dec, vck["scaling"], hns, n=max(24, int(120 * min(1, a.scale * 20))),
-                    sheet=os.path.join(D.HERE, "samples.png"))
-    vk = torch.load(os.path.join(a.work, "vae.pt"))
+                    sheet=os.path.join(a.score_out, "samples.png"))
+    vk = tload(os.path.join(a.work, "vae.pt"))
     walls = dict(vae=vk["wall"], unet=uck["wall"])
     steps = dict(vae=vk["steps"], unet=uck["steps"])
     if os.path.exists(os.path.join(a.work, "hn_wall.json")):
@@ -593,9 +656,79 @@ def stage_score(a):
                          vae_decoder=nparams(dec), vae_encoder=nparams(load_vae(a)[0]))
     res["vae_recon_mae_255"] = vck["mae255"]
     res["scaling_factor"] = vck["scaling"]
-    with open(os.path.join(D.HERE, "scores.json"), "w") as f:
+    with open(os.path.join(a.score_out, "scores.json"), "w") as f:
         json.dump(res, f, indent=1)
     log("scores: " + json.dumps({k: v for k, v in res.items() if k != "per_prompt"}))
+
+
+# ------------------------------------------------------------------------------------------------ pack / unpack
+# A run on an accelerator machine (newer torch) hands its weights back as plain .npz + .json, and `unpack` turns
+# them into this machine's checkpoints and A1111 .pt files, so every shipped pickle is written by Debian's torch.
+def _npz(path, **parts):
+    np.savez(path, **{f"{p}/{k}": v.detach().cpu().numpy() for p, sd in parts.items() for k, v in sd.items()})
+
+
+def _from_npz(path, part):
+    z = np.load(path)
+    pre = part + "/"
+    return {k[len(pre):]: torch.from_numpy(z[k].copy()) for k in z.files if k.startswith(pre)}
+
+
+def stage_pack(a):
+    os.makedirs(a.pack, exist_ok=True)
+    vk = tload(os.path.join(a.work, "vae.pt"))
+    _npz(os.path.join(a.pack, "vae.npz"), enc=vk["enc"], dec=vk["dec"])
+    meta = dict(vae={k: vk[k] for k in ("scaling", "wall", "steps", "mae255")})
+    if os.path.exists(os.path.join(a.work, "unet.pt")):
+        uk = tload(os.path.join(a.work, "unet.pt"))
+        _npz(os.path.join(a.pack, "unet.npz"), unet=uk["unet"], te=uk["te"])
+        meta["unet"] = {k: v for k, v in uk.items() if k not in ("unet", "te")}
+    for spec in HN_SPECS:
+        path = os.path.join(a.hn_dir, spec["name"] + ".pt")
+        if os.path.exists(path):
+            sd = tload(path)
+            sizes = [k for k in sd if type(k) is int]
+            _npz(os.path.join(a.pack, f"hn_{spec['name']}.npz"),
+                 **{f"{sz}.{j}": sd[sz][j] for sz in sizes for j in (0, 1)})
+            meta["hn_" + spec["name"]] = dict(step=sd["step"], sizes=sizes)
+    wf = os.path.join(a.work, "hn_wall.json")
+    if os.path.exists(wf):
+        meta["hn_wall"] = json.load(open(wf))
+    with open(os.path.join(a.pack, "meta.json"), "w") as f:
+        json.dump(meta, f, indent=1)
+    log(f"packed into {a.pack}: {sorted(os.listdir(a.pack))}")
+
+
+def stage_unpack(a):
+    meta = json.load(open(os.path.join(a.pack, "meta.json")))
+    torch.save(dict(enc=_from_npz(os.path.join(a.pack, "vae.npz"), "enc"),
+                    dec=_from_npz(os.path.join(a.pack, "vae.npz"), "dec"), lat=None, **meta["vae"]),
+               os.path.join(a.work, "vae.pt"))
+    if "unet" in meta:
+        u = os.path.join(a.pack, "unet.npz")
+        torch.save(dict(unet=_from_npz(u, "unet"), te=_from_npz(u, "te"), **meta["unet"]),
+                   os.path.join(a.work, "unet.pt"))
+    for spec in HN_SPECS:
+        m = meta.get("hn_" + spec["name"])
+        if not m:
+            continue
+        hn = D.Hypernetwork(spec["name"], m["sizes"], spec["layer_structure"], spec["activation_func"],
+                            spec["is_layer_norm"], activate_output=False, optional_info=spec["optional_info"])
+        z = os.path.join(a.pack, f"hn_{spec['name']}.npz")
+        for sz in m["sizes"]:
+            for j in (0, 1):
+                hn.layers[sz][j].load_state_dict(_from_npz(z, f"{sz}.{j}"), strict=True)
+        hn.step = m["step"]
+        os.makedirs(a.hn_dir, exist_ok=True)
+        hn.save(os.path.join(a.hn_dir, spec["name"] + ".pt"), sd_checkpoint=None, sd_checkpoint_name=DEMO)
+    if "hn_wall" in meta:
+        with open(os.path.join(a.work, "hn_wall.json"), "w") as f:
+            json.dump(meta["hn_wall"], f)
+    log(f"unpacked {a.pack}: {sorted(meta)}")
+
+
+def _kv(text, cast=float):
+    return {k: cast(v) for k, v in (kv.split("=") for kv in filter(None, text.split(",")))}
 
 
 def main():
@@ -608,7 +741,27 @@ def main():
     p.add_argument("--wall-factor", default="", help="e.g. unet=2.5,hn=1.5: allow more wall time than the CPU "
                                                        "cap on a loaded machine")
     p.add_argument("--out", default=D.REPO, help="repository root to write public/ and test/ into")
+    p.add_argument("--device", default="cpu", help="training device for data..hn and score (cuda on a GPU machine); "
+                                                 "export and ref always run on the CPU")
+    p.add_argument("--budget", default="", help="e.g. vae=40,unet=270,hn=30: wall seconds per stage, replacing the "
+                                                "CPU caps (accelerator runs)")
+    p.add_argument("--steps", default="", help="e.g. unet=100000: maximum steps per stage")
+    p.add_argument("--batch", default="", help="e.g. unet=256: batch size per stage")
+    p.add_argument("--lr", default="", help="e.g. unet=2e-3: base learning rate per stage")
+    p.add_argument("--data-mult", type=float, default=1.0, help="multiply the dataset size")
+    p.add_argument("--score-out", default=D.HERE, help="folder for scores.json and samples.png")
+    p.add_argument("--init-unet", default="", help="unet.pt checkpoint to continue training from")
+    p.add_argument("--pack", default="", help="folder for the pack/unpack stages (npz + json hand-over)")
     a = p.parse_args()
+    global DEV
+    DEV = torch.device(a.device)
+    BUDGET.update(_kv(a.budget))
+    STEPS.update(_kv(a.steps, int))
+    BATCH.update(_kv(a.batch, int))
+    LR.update(_kv(a.lr))
+    if DEV.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
     a.model_dir = os.path.join(a.out, "public", "models", DEMO)
     a.hn_dir = os.path.join(a.out, "public", "hypernetworks")
     a.ref_dir = os.path.join(a.out, "test", "reference", "demo")
@@ -620,8 +773,11 @@ def main():
     LOG = os.path.join(a.work, "build.log")
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
     t0 = time.time()
-    log(f"build start: stages {a.stages} scale {a.scale} torch {torch.__version__} threads {torch.get_num_threads()}")
+    log(f"build start: stages {a.stages} scale {a.scale} torch {torch.__version__} threads {torch.get_num_threads()} "
+        f"device {DEV} budget {BUDGET} batch {BATCH} lr {LR} steps {STEPS}")
     for st in a.stages.split(","):
+        if st in ("export", "ref") and DEV.type != "cpu":
+            raise SystemExit(f"stage {st} runs on the CPU only (drop --device)")
         ts = time.time()
         globals()["stage_" + st](a)
         log(f"stage {st}: {time.time() - ts:.0f}s")

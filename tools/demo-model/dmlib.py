@@ -19,7 +19,7 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
-CLIP_DIR = os.path.abspath(os.path.join(REPO, "..", "shared", "data", "clip"))
+CLIP_DIR = os.environ.get("DEMO_CLIP_DIR") or os.path.abspath(os.path.join(REPO, "..", "shared", "data", "clip"))
 
 BOS, EOS = 49406, 49407
 MAX_LEN = 77
@@ -660,8 +660,8 @@ class UNet2DConditionModel(nn.Module):
         hn = self.hn
         temb = self.time_embedding(self.time_proj(timestep))
         h, w = sample.shape[2], sample.shape[3]
-        ys = (torch.arange(h, dtype=torch.float32) + 0.5) * (2.0 / h) - 1.0
-        xs = (torch.arange(w, dtype=torch.float32) + 0.5) * (2.0 / w) - 1.0
+        ys = (torch.arange(h, dtype=torch.float32, device=sample.device) + 0.5) * (2.0 / h) - 1.0
+        xs = (torch.arange(w, dtype=torch.float32, device=sample.device) + 0.5) * (2.0 / w) - 1.0
         coords = torch.stack([xs.reshape(1, -1).expand(h, w), ys.reshape(-1, 1).expand(h, w)]).unsqueeze(0)
         x = self.conv_in(sample) + self.coord_embedding(coords)
         skips = [x]
@@ -711,13 +711,14 @@ class KSchedule:
 
 def cfg_denoise(unet, ks, x, sigma, cond, uncond, scale):
     """A1111 CFGDenoiser + CompVisDenoiser: batch [cond, uncond], CFG in denoised space."""
-    b = x.shape[0]
+    b, dev = x.shape[0], x.device
     x_in = torch.cat([x, x])
-    s_in = torch.cat([sigma, sigma])
-    c_in = 1 / (s_in ** 2 + 1) ** 0.5
+    s_in = torch.cat([sigma, sigma])  # schedule maths on the CPU, as A1111; only the U-Net runs on `dev`
+    c_in = (1 / (s_in ** 2 + 1) ** 0.5).to(dev)
     t = ks.sigma_to_t(s_in)
-    eps = unet((x_in * c_in[:, None, None, None]), t[0] if bool((t == t[0]).all()) else t, torch.cat([cond, uncond]))
-    den = x_in + eps * (-s_in)[:, None, None, None]
+    tt = t[0] if bool((t == t[0]).all()) else t
+    eps = unet((x_in * c_in[:, None, None, None]), tt.to(dev), torch.cat([cond, uncond]))
+    den = x_in + eps * (-s_in).to(dev)[:, None, None, None]
     dc, du = den[:b], den[b:]
     return du + (dc - du) * scale, t
 
@@ -727,7 +728,7 @@ def sample_euler_a(unet, ks, cond, uncond, gens, steps=20, scale=7.0, record=Non
     """k-diffusion sample_euler_ancestral with A1111 noise: one torch.Generator per image."""
     b = cond.shape[0]
     sig = ks.get_sigmas(steps)
-    noise = torch.stack([torch.randn((4, 8, 8), generator=g) for g in gens])
+    noise = torch.stack([torch.randn((4, 8, 8), generator=g) for g in gens]).to(cond.device)  # CPU RNG, as A1111
     x = noise * sig[0]
     if record is not None:
         record["sigmas"] = sig.clone()
@@ -743,7 +744,7 @@ def sample_euler_a(unet, ks, cond, uncond, gens, steps=20, scale=7.0, record=Non
         d = (x - den) / sig[i]
         x = x + d * (s_down - sig[i])
         if sig[i + 1] > 0:
-            nz = torch.stack([torch.randn((4, 8, 8), generator=g) for g in gens])
+            nz = torch.stack([torch.randn((4, 8, 8), generator=g) for g in gens]).to(cond.device)
             x = x + nz * s_up
             if record is not None:
                 record["noise"].append(nz.clone())
@@ -813,6 +814,12 @@ class Hypernetwork:
         for k, v in self.layers.values():
             yield from k.parameters()
             yield from v.parameters()
+
+    def to(self, device):
+        for k, v in self.layers.values():
+            k.to(device)
+            v.to(device)
+        return self
 
     def set_multiplier(self, m):
         for k, v in self.layers.values():

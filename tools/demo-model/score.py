@@ -84,18 +84,19 @@ def prompt_list(n):
 def generate(te, unet, dec, scaling, combos, seeds, hns=(), batch=60):
     tok = D.ClipTokenizer()
     ks = D.KSchedule()
+    dev = next(unet.parameters()).device
     unet.hn = D.hn_stack(list(hns)) if hns else None
     imgs = []
-    empty = torch.tensor([tok("")], dtype=torch.int32)
+    empty = torch.tensor([tok("")], dtype=torch.int32, device=dev)
     un, _ = te(empty)
     for i in range(0, len(combos), batch):
         cb = combos[i:i + batch]
-        ids = torch.tensor([tok(D.caption(*c)) for c in cb], dtype=torch.int32)
+        ids = torch.tensor([tok(D.caption(*c)) for c in cb], dtype=torch.int32, device=dev)
         cond, _ = te(ids)
         gens = [torch.Generator().manual_seed(s) for s in seeds[i:i + batch]]
         x = D.sample_euler_a(unet, ks, cond, un.expand(len(cb), -1, -1), gens, 20, 7.0)
         img = dec(x / scaling)
-        imgs.append(((img.permute(0, 2, 3, 1) / 2 + 0.5).clamp(0, 1) * 255).round().byte().numpy())
+        imgs.append(((img.permute(0, 2, 3, 1) / 2 + 0.5).clamp(0, 1) * 255).round().byte().cpu().numpy())
     unet.hn = None
     return np.concatenate(imgs)
 
