@@ -1,12 +1,15 @@
 /**
  * Installed models (OPFS) on the WASM backend: a model folder imported through `<input webkitdirectory>`,
  * generated from, still installed after a reload; a same-size corruption caught at load with the file named and
- * a re-import that replaces it; Verify; delete; a broken folder refused before anything is copied.
+ * a re-import that replaces it; Verify; delete; a broken folder refused before anything is copied; dropped
+ * hypernetworks kept across reloads, renamed and removed.
  */
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { fillForm, modelBar, openStudio, REFERENCE_FORM, resultNames, waitForModel, waitForNewResults, watchPage, type PageWatch } from './support/generation-page.ts';
+import { demoHypernetwork } from './support/demo-hypernetworks.ts';
+import { cardFor, cards, dropFiles } from './support/inspector-page.ts';
 import { corruptInstalledFile, demoModelCopy, importFolder, installedModel, modelsDialog, openModels, opfsModelDirs } from './support/models-page.ts';
 
 let watch: PageWatch;
@@ -109,4 +112,33 @@ test('a folder with a missing file is refused before anything is copied, naming 
   await expect(error).toHaveAttribute('data-code', 'missing-file');
   await expect(page.getByTestId('import-error-message')).toContainText('unet/model.onnx is missing (the U-Net)');
   expect(await opfsModelDirs(page)).toEqual([]);
+});
+
+test('a dropped hypernetwork is still listed after a reload, keeps its new name, and stays removed', async ({ page }) => {
+  const stripes = demoHypernetwork('stripes');
+  const invert = demoHypernetwork('invert');
+  await openStudio(page, { backend: 'wasm', model: 'none' });
+  await dropFiles(page, page.getByTestId('drop-zone'), [stripes, invert]);
+  await expect(cardFor(page, 'stripes.pt')).toHaveAttribute('data-status', 'ready');
+  await expect(cardFor(page, 'invert.pt')).toHaveAttribute('data-status', 'ready');
+
+  // rename: the card and the prompt tag use the new name
+  await cardFor(page, 'stripes.pt').getByRole('button', { name: 'Rename stripes' }).click();
+  await cardFor(page, 'stripes.pt').getByLabel('New name for stripes').fill('bold_stripes');
+  await cardFor(page, 'stripes.pt').getByRole('button', { name: 'Save name' }).click();
+  await expect(cardFor(page, 'stripes.pt').getByTestId('hn-name')).toHaveText('bold_stripes');
+
+  await page.reload();
+  await expect(cards(page)).toHaveCount(2);
+  await expect(cardFor(page, 'stripes.pt')).toHaveAttribute('data-status', 'ready');
+  await expect(cardFor(page, 'stripes.pt').getByTestId('hn-name')).toHaveText('bold_stripes');
+  await expect(cardFor(page, 'invert.pt')).toHaveAttribute('data-status', 'ready');
+  // the inspector card is re-read from the kept bytes: its facts are back
+  await expect(cardFor(page, 'invert.pt').getByTestId('fact-layer-structure')).toHaveText('[1, 1.5, 1]');
+
+  await cardFor(page, 'invert.pt').getByTestId('hn-remove').click();
+  await expect(cards(page)).toHaveCount(1);
+  await page.reload();
+  await expect(cardFor(page, 'stripes.pt')).toHaveAttribute('data-status', 'ready');
+  await expect(cards(page)).toHaveCount(1);
 });
