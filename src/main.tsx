@@ -1,5 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { restoreHypernetworks } from './state/actions/hypernetworks.ts';
 import { startStudio } from './state/actions/models.ts';
 import { App } from './ui/App.tsx';
 import './ui/styles.css';
@@ -14,3 +15,5 @@ createRoot(root).render(
 
 // The embedded demo model (or the folder `?model=` names) loads at once, on the backend `?backend=` names.
 void startStudio(window.location.search);
+// Hypernetworks dropped on earlier visits come back as cards (re-read from the bytes kept in IndexedDB).
+void restoreHypernetworks();

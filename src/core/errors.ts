@@ -39,7 +39,11 @@ export type ErrorCode =
   | 'device-lost'
   | 'backend-unavailable'
   | 'cancelled'
-  | 'runtime-error';
+  | 'runtime-error'
+  // the model store (OPFS)
+  | 'storage-full'
+  | 'corrupt-cache'
+  | 'storage-unavailable';
 
 export class StudioError extends Error {
   override name = 'StudioError';

@@ -40,7 +40,9 @@ export type ModelSpec =
   /** served over HTTP, e.g. the embedded demo at /models/sd-shapes-demo/ */
   | { kind: 'url'; name: string; baseUrl: string }
   /** files the user picked or dropped, by path relative to the folder root */
-  | { kind: 'files'; name: string; files: Record<string, Blob> };
+  | { kind: 'files'; name: string; files: Record<string, Blob> }
+  /** imported into the browser's storage (OPFS); the worker reads it there, checked against its manifest */
+  | { kind: 'installed'; name: string; id: string };
 
 export interface ModelInfo extends PipelineInfo {
   /** the WebGPU adapter in use ("vendor architecture"), when backend is webgpu */
@@ -108,7 +110,8 @@ export interface EngineApi {
   /**
    * Loads a Stable Diffusion pipeline (replacing the current one), creates its sessions on the chosen backend
    * and warms up shaders. Progress: `load` per file, then `compile` per network.
-   * @throws StudioError `missing-file` / `bad-model-folder` / `unsupported-model` / `backend-unavailable`
+   * @throws StudioError `missing-file` / `bad-model-folder` / `unsupported-model` / `backend-unavailable`;
+   *   `corrupt-cache` (details.path: the file) when an installed model's file is missing or changed
    */
   loadModel(spec: ModelSpec, backend: BackendChoice, onProgress?: (event: ProgressEvent) => void): Promise<ModelInfo>;
 

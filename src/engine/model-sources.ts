@@ -1,5 +1,12 @@
-/** Model sources the engine can open from a `ModelSpec`: HTTP (the embedded demo) and user-picked files. */
+/**
+ * Model sources the engine can open from a `ModelSpec`: HTTP (the embedded demo), user-picked files, and
+ * models installed in OPFS (read here in the worker, checked against their manifest as they are read).
+ */
 import type { ModelSource } from '../core/diffusion/pipeline/model-source.ts';
+import { StudioError } from '../core/errors.ts';
+import { readManifest } from '../core/storage/installed.ts';
+import { openInstalledModel } from '../core/storage/integrity.ts';
+import { OpfsFs, opfsAvailable } from '../storage/opfs-fs.ts';
 import type { ModelSpec } from './api.ts';
 
 function urlSource(name: string, baseUrl: string): ModelSource {
@@ -27,6 +34,32 @@ function filesSource(name: string, files: Record<string, Blob>): ModelSource {
   };
 }
 
+/** Opened on the first read, so a missing manifest or a damaged file fails the load with its own error. */
+function installedSource(name: string, id: string): ModelSource {
+  let opened: Promise<ModelSource> | null = null;
+  const open = async () => {
+    if (!opfsAvailable()) throw new StudioError('storage-unavailable', 'This browser gives the page no private file system (OPFS), so installed models cannot be read.');
+    const fs = new OpfsFs();
+    const manifest = await readManifest(fs, id);
+    if (!manifest) throw new StudioError('corrupt-cache', `The installed model "${name}" is gone or its manifest is damaged. Re-import the model folder.`, { modelId: id, path: 'manifest.json' });
+    return openInstalledModel(fs, manifest);
+  };
+  return {
+    name,
+    async read(path) {
+      opened ??= open();
+      return (await opened).read(path);
+    },
+  };
+}
+
 export function sourceFromSpec(spec: ModelSpec): ModelSource {
-  return spec.kind === 'url' ? urlSource(spec.name, spec.baseUrl) : filesSource(spec.name, spec.files);
+  switch (spec.kind) {
+    case 'url':
+      return urlSource(spec.name, spec.baseUrl);
+    case 'files':
+      return filesSource(spec.name, spec.files);
+    case 'installed':
+      return installedSource(spec.name, spec.id);
+  }
 }

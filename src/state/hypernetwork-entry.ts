@@ -1,5 +1,6 @@
 /** One dropped file on the first screen, from "reading" to its card or its error. */
 import type { HypernetworkCard } from '../engine/api.ts';
+import { fileStem } from './prompt-tags.ts';
 
 // The UI takes its data types from here, never from engine/ or core/ directly.
 export type { HypernetworkCard, SizeRole } from '../engine/api.ts';
@@ -19,6 +20,15 @@ interface EntryBase {
   fileName: string;
   /** bytes, known before parsing */
   fileSize: number;
+  /** the name given by "Rename": shown, and the `<hypernet:name>` tag name; absent: the file stem (A1111) */
+  name?: string;
+  /** the key of the kept copy (IndexedDB), once the file read successfully */
+  storeKey?: string;
+}
+
+/** The entry's hypernetwork name: as renamed, else A1111's file stem. */
+export function entryName(entry: { fileName: string; name?: string }): string {
+  return entry.name ?? fileStem(entry.fileName);
 }
 
 export type HypernetworkEntry =

@@ -44,6 +44,20 @@ export function setTagMultiplier(prompt: string, name: string, multiplier: numbe
   });
 }
 
+/** Renames every `<hypernet:from…>` tag to `to`, keeping its multiplier and further items. */
+export function renameTag(prompt: string, from: string, to: string): string {
+  return prompt.replace(RE_EXTRA_NET, (whole, kind: string, args: string) => {
+    if (kind !== 'hypernet') return whole;
+    const items = args.split(':');
+    return items[0] === from ? `<hypernet:${[to, ...items.slice(1)].join(':')}>` : whole;
+  });
+}
+
+/** A name usable in a `<hypernet:name:mult>` tag: no `:` (the separator), `<` or `>`, not blank. */
+export function isValidTagName(name: string): boolean {
+  return name.trim() === name && name.length > 0 && !/[:<>]/.test(name);
+}
+
 /** Removes every `<hypernet:name…>` tag, with the space before it (or after it, at the start). */
 export function removeTag(prompt: string, name: string): string {
   let out = '';

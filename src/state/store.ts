@@ -7,9 +7,11 @@ import type { GenerationState } from './generation-types.ts';
 import type { HypernetworkEntry } from './hypernetwork-entry.ts';
 import type { ModelState } from './model-types.ts';
 import type { StackState } from './stack-types.ts';
+import type { StorageState } from './storage-types.ts';
 import { initialGeneration } from './generation-types.ts';
 import { initialModel } from './model-types.ts';
 import { initialStack } from './stack-types.ts';
+import { initialStorage } from './storage-types.ts';
 
 export interface HypernetworksSlice {
   /** in drop order */
@@ -26,13 +28,18 @@ export interface ModelsSlice {
   model: ModelState;
 }
 
+export interface StorageSlice {
+  /** models installed in the browser's storage, the quota, imports */
+  storage: StorageState;
+}
+
 export interface GenerationSlice {
   generation: GenerationState;
 }
 
-export type StudioState = HypernetworksSlice & StackSlice & ModelsSlice & GenerationSlice;
+export type StudioState = HypernetworksSlice & StackSlice & ModelsSlice & GenerationSlice & StorageSlice;
 
-export const initialStudioState: StudioState = { hypernetworks: [], stack: initialStack, model: initialModel, generation: initialGeneration };
+export const initialStudioState: StudioState = { hypernetworks: [], stack: initialStack, model: initialModel, generation: initialGeneration, storage: initialStorage };
 
 export const useStudio = create<StudioState>()(() => initialStudioState);
 

@@ -2,6 +2,7 @@ import { AppHeader } from './AppHeader.tsx';
 import { DropZone } from './DropZone.tsx';
 import { EntryList } from './EntryList.tsx';
 import { GenerationPanel } from './GenerationPanel.tsx';
+import { ModelsDialog } from './ModelsDialog.tsx';
 
 export function App() {
   return (
@@ -14,6 +15,7 @@ export function App() {
           <EntryList />
         </section>
       </main>
+      <ModelsDialog />
     </div>
   );
 }

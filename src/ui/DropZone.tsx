@@ -1,5 +1,7 @@
 import { useEffect, useRef, useState, type DragEvent } from 'react';
+import { droppedEntries } from '../storage/folder-files.ts';
 import { addHypernetworkFiles } from '../state/actions/hypernetworks.ts';
+import { importDroppedFolder } from './folder-import.ts';
 import { useStudio } from '../state/store.ts';
 
 const ACCEPTED = '.pt,.pth,.ckpt';
@@ -38,7 +40,7 @@ export function DropZone() {
     event.preventDefault();
     dragDepth.current = 0;
     setDragging(false);
-    void addHypernetworkFiles(Array.from(event.dataTransfer.files));
+    acceptDrop(event.dataTransfer);
   };
 
   return (
@@ -85,6 +87,13 @@ export function DropZone() {
   );
 }
 
+/** Hypernetwork files go to the inspector; a dropped folder is a model to import. */
+function acceptDrop(data: DataTransfer | null): void {
+  const folders = droppedEntries(data);
+  if (folders) void importDroppedFolder(folders);
+  else void addHypernetworkFiles(Array.from(data?.files ?? []));
+}
+
 /**
  * A file dropped beside the zone would make the browser open it and leave the app; take it as a drop on the
  * zone instead. The zone's own handler runs first (React listens on the root) and marks the event handled.
@@ -97,7 +106,7 @@ function useAcceptFilesDroppedAnywhere(): void {
     const drop = (event: globalThis.DragEvent) => {
       if (event.defaultPrevented || !carriesFiles(event)) return;
       event.preventDefault();
-      void addHypernetworkFiles(Array.from(event.dataTransfer?.files ?? []));
+      acceptDrop(event.dataTransfer);
     };
     window.addEventListener('dragover', allow);
     window.addEventListener('drop', drop);

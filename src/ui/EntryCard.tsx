@@ -1,16 +1,15 @@
-import type { ReactNode } from 'react';
-import { removeHypernetwork } from '../state/actions/hypernetworks.ts';
+import { useState, type ReactNode } from 'react';
+import { removeHypernetwork, renameHypernetwork } from '../state/actions/hypernetworks.ts';
 import { addToStack } from '../state/actions/stack.ts';
-import { fileStem } from '../state/prompt-tags.ts';
 import { useStudio } from '../state/store.ts';
-import type { EntryError, HypernetworkEntry } from '../state/hypernetwork-entry.ts';
+import { entryName, type EntryError, type HypernetworkEntry } from '../state/hypernetwork-entry.ts';
 import { formatBytes } from './format.ts';
 import { HypernetworkFacts } from './HypernetworkFacts.tsx';
 
 /** One file: a spinner while the worker reads it, then its facts or the reason it was refused. */
 export function EntryCard({ entry }: { entry: HypernetworkEntry }) {
   const titleId = `${entry.id}-title`;
-  const title = entry.status === 'ready' ? entry.card.name : entry.fileName;
+  const title = entry.status === 'ready' ? (entry.name ?? entry.card.name) : entry.fileName;
   return (
     <article
       className={`card is-${entry.status}`}
@@ -37,6 +36,7 @@ export function EntryCard({ entry }: { entry: HypernetworkEntry }) {
               {formatBytes(entry.fileSize)}
             </span>
           </p>
+          {entry.status === 'ready' && <RenameControl entry={entry} />}
         </div>
         <button
           type="button"
@@ -51,8 +51,54 @@ export function EntryCard({ entry }: { entry: HypernetworkEntry }) {
         </button>
       </header>
       {body(entry)}
-      {entry.status === 'ready' && <StackAction id={entry.id} stem={fileStem(entry.fileName)} />}
+      {entry.status === 'ready' && <StackAction id={entry.id} stem={entryName(entry)} />}
     </article>
+  );
+}
+
+/** "Rename": the name shown and used by `<hypernet:name:mult>` tags (blank: back to the file stem). */
+function RenameControl({ entry }: { entry: HypernetworkEntry }) {
+  const [draft, setDraft] = useState<string | null>(null);
+  const [invalid, setInvalid] = useState(false);
+  const name = entryName(entry);
+  if (draft === null) {
+    return (
+      <button type="button" className="link-button" aria-label={`Rename ${name}`} data-testid="hn-rename" onClick={() => setDraft(name)}>
+        Rename
+      </button>
+    );
+  }
+  const save = () => {
+    const ok = renameHypernetwork(entry.id, draft);
+    setInvalid(!ok);
+    if (ok) setDraft(null);
+  };
+  return (
+    <form
+      className="rename-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        save();
+      }}
+    >
+      <input
+        className="input"
+        aria-label={`New name for ${name}`}
+        aria-invalid={invalid}
+        value={draft}
+        autoFocus
+        onChange={(e) => setDraft(e.currentTarget.value)}
+        onKeyDown={(e) => e.key === 'Escape' && setDraft(null)}
+      />
+      <button type="submit" className="button button-ghost">
+        Save name
+      </button>
+      {invalid && (
+        <span className="muted" role="alert">
+          A name cannot contain “:”, “&lt;” or “&gt;”.
+        </span>
+      )}
+    </form>
   );
 }
 

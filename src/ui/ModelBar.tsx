@@ -1,4 +1,5 @@
 import { loadModel, reloadModel, setBackendChoice } from '../state/actions/models.ts';
+import { openModelsDialog } from '../state/actions/storage.ts';
 import { BACKEND_CHOICES, DEMO_MODEL, type BackendChoice, type LoadStep, type ModelState } from '../state/model-types.ts';
 import { useStudio } from '../state/store.ts';
 import { formatDuration } from './format.ts';
@@ -34,6 +35,9 @@ export function ModelBar() {
             {model.spec?.name ?? '—'}
           </span>
         </div>
+        <button type="button" className="button button-ghost models-button" aria-haspopup="dialog" data-testid="open-models" onClick={() => openModelsDialog()}>
+          Models…
+        </button>
         <label className="backend-select">
           <span className="field-label">Backend</span>
           <select
@@ -114,6 +118,11 @@ function ModelStatusLine({ model }: { model: ModelState }) {
             {error?.message}
           </p>
           <div className="panel-error-actions">
+            {error?.code === 'corrupt-cache' && (
+              <button type="button" className="button button-primary" data-testid="reimport-model" onClick={() => openModelsDialog(typeof error.details.modelId === 'string' ? error.details.modelId : null)}>
+                Re-import…
+              </button>
+            )}
             <button type="button" className="button button-ghost" onClick={() => void reloadModel()}>
               {model.status === 'lost' ? 'Reload model' : 'Retry'}
             </button>

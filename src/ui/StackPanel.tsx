@@ -8,8 +8,8 @@ import {
   setStrength,
   unknownTagNames,
 } from '../state/actions/stack.ts';
-import type { HypernetworkEntry } from '../state/hypernetwork-entry.ts';
-import { fileStem, promptHypernets } from '../state/prompt-tags.ts';
+import { entryName, type HypernetworkEntry } from '../state/hypernetwork-entry.ts';
+import { promptHypernets } from '../state/prompt-tags.ts';
 import { reachText, stackReach } from '../state/stack-reach.ts';
 import { STRENGTH_MAX, STRENGTH_MIN, STRENGTH_STEP, type AppliedStack, type StackEntry } from '../state/stack-types.ts';
 import { useStudio } from '../state/store.ts';
@@ -117,7 +117,7 @@ export function StackPanel() {
 
 function stemFor(library: HypernetworkEntry[], id: string): string {
   const entry = library.find((e) => e.id === id);
-  return entry ? fileStem(entry.fileName) : id;
+  return entry ? entryName(entry) : id;
 }
 
 interface RowProps {

@@ -9,8 +9,8 @@
  */
 import { getEngine } from '../../engine/client.ts';
 import { toUiError } from '../errors.ts';
-import type { HypernetworkEntry } from '../hypernetwork-entry.ts';
-import { fileStem, hasTag, promptHypernets, removeTag, setTagMultiplier } from '../prompt-tags.ts';
+import { entryName, type HypernetworkEntry } from '../hypernetwork-entry.ts';
+import { hasTag, renameTag, promptHypernets, removeTag, setTagMultiplier } from '../prompt-tags.ts';
 import type { StackEntry, StackState } from '../stack-types.ts';
 import { useStudio, type StudioState } from '../store.ts';
 
@@ -37,7 +37,7 @@ function readyEntry(state: StudioState, id: string): Extract<HypernetworkEntry, 
 /** The A1111 name (file stem) of a library entry. */
 export function stemOf(state: StudioState, id: string): string | undefined {
   const entry = state.hypernetworks.find((e) => e.id === id);
-  return entry ? fileStem(entry.fileName) : undefined;
+  return entry ? entryName(entry) : undefined;
 }
 
 /**
@@ -46,8 +46,20 @@ export function stemOf(state: StudioState, id: string): string | undefined {
  */
 export function entryForName(state: StudioState, name: string): string | undefined {
   let found: string | undefined;
-  for (const e of state.hypernetworks) if (e.status === 'ready' && fileStem(e.fileName) === name) found = e.id;
+  for (const e of state.hypernetworks) if (e.status === 'ready' && entryName(e) === name) found = e.id;
   return found;
+}
+
+/**
+ * Renames a library entry (the display and tag name); a prompt tag that selected it is rewritten to the new
+ * name so the stack keeps it.
+ */
+export function renameEntry(id: string, name: string | undefined): void {
+  const state = useStudio.getState();
+  const before = taggedName(state, id);
+  useStudio.setState((s) => ({ hypernetworks: s.hypernetworks.map((e) => (e.id === id ? { ...e, name } : e)) }));
+  const after = stemOf(useStudio.getState(), id);
+  if (before !== undefined && after !== undefined && before !== after) setPrompt(renameTag(state.generation.params.prompt, before, after));
 }
 
 /** The tag name of an entry when the prompt's tag of that name selects this very entry. */

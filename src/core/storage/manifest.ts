@@ -1,0 +1,65 @@
+/**
+ * The integrity record of an installed model: `manifest.json` in its folder, written last by the import, so a
+ * folder without a valid manifest is an import that never finished (the commit marker: OPFS folders cannot
+ * be renamed in Chromium 156, `FileSystemHandle.move` is missing).
+ */
+export const MANIFEST_FORMAT = 'hnstudio-model/1';
+
+export interface ManifestFile {
+  /** relative to the model folder, `/`-separated */
+  path: string;
+  size: number;
+  /** lowercase hex, computed while the file was copied */
+  sha256: string;
+}
+
+export interface ModelManifest {
+  format: typeof MANIFEST_FORMAT;
+  id: string;
+  /** the folder's name as imported; shown in the list and written as `Model:` in image parameters */
+  name: string;
+  /** ISO date */
+  importedAt: string;
+  /** sum of the file sizes */
+  totalBytes: number;
+  files: ManifestFile[];
+}
+
+export function buildManifest(id: string, name: string, files: ManifestFile[], importedAt: Date): ModelManifest {
+  const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { format: MANIFEST_FORMAT, id, name, importedAt: importedAt.toISOString(), totalBytes: sorted.reduce((n, f) => n + f.size, 0), files: sorted };
+}
+
+export function serializeManifest(manifest: ModelManifest): Uint8Array {
+  return new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+/** The manifest in `bytes`, or null when it is not one (an unfinished import, another app's file). */
+export function parseManifest(bytes: Uint8Array): ModelManifest | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return null;
+  }
+  if (!isRecord(value) || value.format !== MANIFEST_FORMAT) return null;
+  const { id, name, importedAt, files } = value;
+  if (typeof id !== 'string' || typeof name !== 'string' || typeof importedAt !== 'string' || !Array.isArray(files)) return null;
+  const parsed: ManifestFile[] = [];
+  for (const f of files as unknown[]) {
+    if (!isRecord(f) || typeof f.path !== 'string' || !isSafePath(f.path)) return null;
+    if (typeof f.size !== 'number' || !Number.isSafeInteger(f.size) || f.size < 0) return null;
+    if (typeof f.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(f.sha256)) return null;
+    parsed.push({ path: f.path, size: f.size, sha256: f.sha256 });
+  }
+  return buildManifest(id, name, parsed, new Date(importedAt));
+}
+
+/** A relative path with no empty, `.` or `..` segment: a manifest cannot point outside its folder. */
+export function isSafePath(path: string): boolean {
+  return path.length > 0 && path.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

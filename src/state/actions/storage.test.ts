@@ -1,0 +1,95 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { MemoryFs, memorySourceFile } from '../../core/storage/memory-fs.ts';
+import type { SourceFile } from '../../core/storage/storage-fs.ts';
+import { resetStudio, useStudio } from '../store.ts';
+import { engine, resetEngine } from './test-engine.ts';
+
+vi.mock('../../engine/client.ts', async () => {
+  const { engine } = await import('./test-engine.ts');
+  return {
+    getEngine: () => engine,
+    EngineCrashedError: class EngineCrashedError extends Error {
+      override name = 'EngineCrashedError';
+    },
+  };
+});
+
+const { deleteInstalledModel, importModelFolder, initStorage, setStorageBackend, verifyInstalledModel } = await import('./storage.ts');
+
+function demoFolder(unet = 'U'.repeat(2000)): SourceFile[] {
+  const files: Record<string, string> = {
+    'text_encoder/model.onnx': 'TE',
+    'unet/model.onnx': unet,
+    'vae_decoder/model.onnx': 'VAE',
+    'tokenizer/vocab.json': '{}',
+    'tokenizer/merges.txt': 'a b\n',
+    'scheduler/scheduler_config.json': '{}',
+  };
+  return Object.entries(files).map(([p, c]) => memorySourceFile(`demo-copy/${p}`, c));
+}
+
+let fs: MemoryFs;
+const storage = () => useStudio.getState().storage;
+
+function useFs(next: MemoryFs, quota = 1e9) {
+  fs = next;
+  setStorageBackend({ fs, estimate: async () => ({ usage: fs.usage, quota }), persist: async () => true });
+}
+
+beforeEach(() => {
+  resetStudio();
+  resetEngine();
+  useFs(new MemoryFs());
+});
+
+describe('storage actions', () => {
+  it('imports a folder, lists it with its size and loads it by id', async () => {
+    await initStorage();
+    expect(storage()).toMatchObject({ listed: true, persisted: true, models: [] });
+    await importModelFolder(demoFolder());
+    const [model] = storage().models;
+    expect(model).toMatchObject({ name: 'demo-copy', fileCount: 6, totalBytes: 2000 + 2 + 3 + 2 + 4 + 2 });
+    expect(storage().import).toMatchObject({ status: 'done', id: model!.id });
+    expect(storage().usage).toBe(fs.usage);
+    await vi.waitFor(() => expect(engine.loadModel).toHaveBeenCalled());
+    expect(vi.mocked(engine.loadModel).mock.calls.at(-1)?.[0]).toEqual({ kind: 'installed', id: model!.id, name: 'demo-copy' });
+  });
+
+  it('explains a full disk and leaves nothing behind', async () => {
+    useFs(new MemoryFs(1000), 1e9); // the browser claims room, the disk has less
+    await importModelFolder(demoFolder());
+    expect(storage().import).toMatchObject({ status: 'error', error: { code: 'storage-full' } });
+    expect(fs.files.size).toBe(0);
+    expect(storage().models).toEqual([]);
+
+    useFs(new MemoryFs(), 100); // the estimate already says it cannot fit
+    await importModelFolder(demoFolder());
+    const error = storage().import.status === 'error' ? (storage().import as { error: { message: string } }).error : null;
+    expect(error?.message).toMatch(/^Storage full: the model needs 2\.01 kB, 100 B free\./);
+  });
+
+  it('verifies on demand, finding a same-size change, and deletes', async () => {
+    await importModelFolder(demoFolder());
+    const id = storage().models[0]!.id;
+    await verifyInstalledModel(id);
+    expect(storage().verify).toMatchObject({ id, status: 'ok' });
+    fs.files.get(`models/${id}/unet/model.onnx`)![7] = 0;
+    await verifyInstalledModel(id);
+    expect(storage().verify).toMatchObject({ id, status: 'damaged', error: { code: 'corrupt-cache', details: { path: 'unet/model.onnx' } } });
+    await deleteInstalledModel(id);
+    expect(storage().models).toEqual([]);
+    expect(storage().verify).toBeNull();
+    expect(fs.files.size).toBe(0);
+  });
+
+  it('replaces the damaged model a re-import was offered for', async () => {
+    await importModelFolder(demoFolder());
+    const old = storage().models[0]!.id;
+    useStudio.setState((s) => ({ storage: { ...s.storage, replacing: old } }));
+    await new Promise((r) => setTimeout(r, 5)); // a new id (time-stamped)
+    await importModelFolder(demoFolder());
+    expect(storage().models.map((m) => m.id)).not.toContain(old);
+    expect(storage().models).toHaveLength(1);
+    expect(storage().replacing).toBeNull();
+  });
+});

@@ -1,0 +1,57 @@
+/** The storage slice: models installed in the browser (OPFS), the storage quota, an import or verify in flight. */
+import type { UiError } from './errors.ts';
+
+export interface InstalledModel {
+  id: string;
+  name: string;
+  /** bytes on disk (sum of the files) */
+  totalBytes: number;
+  fileCount: number;
+  /** ISO date */
+  importedAt: string;
+}
+
+export type ImportState =
+  | { status: 'idle' }
+  /** reading the folder listing and its small JSON files */
+  | { status: 'validating'; name: string }
+  | { status: 'copying'; name: string; file: string; bytesDone: number; bytesTotal: number; bytesPerSecond: number; etaMs: number | null }
+  | { status: 'error'; name: string; error: UiError }
+  | { status: 'done'; name: string; id: string; bytes: number; ms: number };
+
+export type VerifyState =
+  | { id: string; status: 'running'; bytesDone: number; bytesTotal: number }
+  | { id: string; status: 'ok'; ms: number }
+  | { id: string; status: 'damaged'; error: UiError };
+
+export interface StorageState {
+  /** false when the browser has no OPFS: only the demo is listed and imports are refused */
+  available: boolean;
+  /** the installed list was read at least once */
+  listed: boolean;
+  models: InstalledModel[];
+  /** navigator.storage.estimate(), in bytes */
+  usage: number | null;
+  quota: number | null;
+  /** navigator.storage.persist(): true when the browser will not evict the models under storage pressure */
+  persisted: boolean | null;
+  import: ImportState;
+  verify: VerifyState | null;
+  /** the Models dialog is open (the model bar and a re-import offer open it) */
+  dialogOpen: boolean;
+  /** the installed model a re-import will replace (after a corrupt-cache error) */
+  replacing: string | null;
+}
+
+export const initialStorage: StorageState = {
+  available: true,
+  listed: false,
+  models: [],
+  usage: null,
+  quota: null,
+  persisted: null,
+  import: { status: 'idle' },
+  verify: null,
+  dialogOpen: false,
+  replacing: null,
+};
