@@ -1,7 +1,9 @@
 import { AppHeader } from './AppHeader.tsx';
 import { DropZone } from './DropZone.tsx';
 import { EntryList } from './EntryList.tsx';
+import { Gallery } from './Gallery.tsx';
 import { GenerationPanel } from './GenerationPanel.tsx';
+import { PngInfoPanel } from './PngInfoPanel.tsx';
 
 export function App() {
   return (
@@ -13,6 +15,10 @@ export function App() {
           <DropZone />
           <EntryList />
         </section>
+        <div className="session-column">
+          <PngInfoPanel />
+          <Gallery />
+        </div>
       </main>
     </div>
   );

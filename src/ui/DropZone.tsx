@@ -1,5 +1,7 @@
 import { useEffect, useRef, useState, type DragEvent } from 'react';
 import { addHypernetworkFiles } from '../state/actions/hypernetworks.ts';
+// PNGs dropped go to PNG Info, everything else to the hypernetwork library
+import { addDroppedFiles } from '../state/actions/png-info.ts';
 import { useStudio } from '../state/store.ts';
 
 const ACCEPTED = '.pt,.pth,.ckpt';
@@ -38,7 +40,7 @@ export function DropZone() {
     event.preventDefault();
     dragDepth.current = 0;
     setDragging(false);
-    void addHypernetworkFiles(Array.from(event.dataTransfer.files));
+    void addDroppedFiles(Array.from(event.dataTransfer.files));
   };
 
   return (
@@ -97,7 +99,7 @@ function useAcceptFilesDroppedAnywhere(): void {
     const drop = (event: globalThis.DragEvent) => {
       if (event.defaultPrevented || !carriesFiles(event)) return;
       event.preventDefault();
-      void addHypernetworkFiles(Array.from(event.dataTransfer?.files ?? []));
+      void addDroppedFiles(Array.from(event.dataTransfer?.files ?? []));
     };
     window.addEventListener('dragover', allow);
     window.addEventListener('drop', drop);
