@@ -35,6 +35,9 @@ export function createLiveScheduler(effects: LiveEffects, delayMs = LIVE_DEBOUNC
   let waiting: { resolve: () => void } | null = null;
   let waitingPromise: Promise<void> | null = null;
 
+  /** the run started last (its end is awaited by `settled`, not by the chain: a commit must reach it to cancel it) */
+  let lastRun: Promise<void> = Promise.resolve();
+
   const fire = async (mine: number): Promise<void> => {
     if (!effects.enabled()) return;
     if (effects.busy()) {
@@ -43,7 +46,7 @@ export function createLiveScheduler(effects: LiveEffects, delayMs = LIVE_DEBOUNC
     }
     // a later commit took over while the old run was stopping
     if (mine !== token || !effects.enabled()) return;
-    await effects.start();
+    lastRun = effects.start().catch(() => undefined);
   };
 
   const settle = () => {
@@ -61,13 +64,15 @@ export function createLiveScheduler(effects: LiveEffects, delayMs = LIVE_DEBOUNC
       timer = setTimeout(() => {
         timer = null;
         chain = chain.then(() => fire(mine)).catch(() => undefined);
-        void chain.then(() => {
-          if (mine === token) settle();
-        });
+        void chain
+          .then(() => lastRun)
+          .then(() => {
+            if (mine === token) settle();
+          });
       }, delayMs);
     },
     settled() {
-      return waitingPromise ?? chain;
+      return waitingPromise ?? chain.then(() => lastRun);
     },
     dispose() {
       if (timer !== null) clearTimeout(timer);
