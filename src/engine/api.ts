@@ -2,11 +2,11 @@
  * The one contract between the UI and the engine. `Engine` implements it in-process (CLI, tests); the worker
  * exposes that same object and `client.ts` wraps it, so callers never know which transport they use.
  */
-import type { GenerateRequest, PipelineInfo } from '../core/diffusion/pipeline/pipeline.ts';
+import type { GenerateRequest, PipelineInfo, SweepReport, SweepRequest } from '../core/diffusion/pipeline/pipeline.ts';
 import type { HypernetworkInspect, SizeRole } from '../core/hypernetwork/index.ts';
 import type { ProgressEvent } from '../core/progress.ts';
 
-export type { GenerateRequest, PipelineInfo, ProgressEvent };
+export type { GenerateRequest, PipelineInfo, ProgressEvent, SweepRequest };
 
 /** What a hypernetwork width is used for: SD1 text (768), SD2 text (1024), a U-Net width (320/640/1280). */
 export type { SizeRole };
@@ -61,11 +61,21 @@ export interface EngineImage {
   seed: number;
   /** A1111's `parameters` text for this image */
   infotext: string;
+  /** the swept hypernetwork's strength (strength sweeps only) */
+  strength?: number;
+}
+
+/** How a strength sweep ran: `batched` = all images in one U-Net batch per step, each row with its strength. */
+export interface SweepInfo extends SweepReport {
+  /** A1111 name (file stem) of the swept hypernetwork */
+  hypernetwork: string;
 }
 
 export interface GenerateResponse {
   images: EngineImage[];
   timings: { encodeMs: number; denoiseMs: number; decodeMs: number; unetCalls: number };
+  /** present when the request was a sweep */
+  sweep?: SweepInfo;
 }
 
 /** One hypernetwork of the U-Net stack, by the id it was inspected under. */
@@ -117,7 +127,9 @@ export interface EngineApi {
 
   /**
    * Generates `batchCount` images one after another (seeds seed, seed+1, …). Progress: `encode`, then
-   * `denoise` per step (with a preview every `previewEvery` steps), then `decode` per image.
+   * `denoise` per step (with a preview every `previewEvery` steps), then `decode` per image. With
+   * `request.sweep`, one image per strength of that stack entry, all with `seed`, batched where the model and
+   * memory allow; `response.sweep` says how it ran.
    * @throws StudioError `cancelled` after `cancel()`, `bad-request`, `bad-prompt`, `out-of-memory`, `device-lost`
    */
   generate(request: GenerateRequest, onProgress?: (event: ProgressEvent) => void): Promise<GenerateResponse>;

@@ -3,6 +3,7 @@ import { transfer } from 'comlink';
 import { generationInfotext } from '../core/diffusion/infotext.ts';
 import type { ModelSource } from '../core/diffusion/pipeline/model-source.ts';
 import { StableDiffusionPipeline, type GenerateRequest } from '../core/diffusion/pipeline/pipeline.ts';
+import { withSweptTag } from '../core/diffusion/pipeline/sweep.ts';
 import { StudioError } from '../core/errors.ts';
 import { allWarnings, inspectHypernetwork, readHypernetwork, sizeRole, type Hypernetwork } from '../core/hypernetwork/index.ts';
 import type { Ort } from '../core/onnx/ort.ts';
@@ -105,14 +106,21 @@ export class Engine implements EngineApi {
     this.running = controller;
     try {
       const result = await pipeline.generate(request, { signal: controller.signal, onProgress });
-      const images = result.images.map(({ image, seed }) => ({
-        width: image.width,
-        height: image.height,
-        rgba: image.data.buffer as ArrayBuffer,
-        seed,
-        infotext: generationInfotext({ ...request, prompt: withHypernetTags(request.prompt, this.stackTags) }, seed, { name: pipeline.info.name, hash: pipeline.info.modelHash }),
-      }));
-      return transfer({ images, timings: result.timings }, images.map((i) => i.rgba));
+      const swept = result.sweep ? this.stackTags[result.sweep.index]?.stem : undefined;
+      const images = result.images.map(({ image, seed, strength }) => {
+        let prompt = withHypernetTags(request.prompt, this.stackTags);
+        if (swept !== undefined && strength !== undefined) prompt = withSweptTag(prompt, swept, strength);
+        return {
+          width: image.width,
+          height: image.height,
+          rgba: image.data.buffer as ArrayBuffer,
+          seed,
+          infotext: generationInfotext({ ...request, prompt }, seed, { name: pipeline.info.name, hash: pipeline.info.modelHash }),
+          ...(strength === undefined ? {} : { strength }),
+        };
+      });
+      const sweep = result.sweep && { ...result.sweep, hypernetwork: swept ?? '' };
+      return transfer({ images, timings: result.timings, ...(sweep ? { sweep } : {}) }, images.map((i) => i.rgba));
     } catch (e) {
       if (e instanceof StudioError && e.code === 'device-lost') await this.unloadModel().catch(() => undefined);
       throw e;

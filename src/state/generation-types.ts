@@ -2,6 +2,7 @@
 import type { RgbaImage } from '../core/progress.ts';
 import { DEFAULT_SAMPLER, SAMPLERS } from '../core/diffusion/schedulers/index.ts';
 import type { UiError } from './errors.ts';
+import type { SweepInfo } from '../engine/api.ts';
 
 export type { RgbaImage };
 
@@ -50,6 +51,8 @@ export interface ResultImage {
   infotext: string;
   /** e.g. 00001-42.png */
   fileName: string;
+  /** the swept hypernetwork's strength (strength sweeps only) */
+  strength?: number;
 }
 
 export interface RunSummary {
@@ -60,6 +63,8 @@ export interface RunSummary {
   decodeMs: number;
   unetCalls: number;
   backend: string;
+  /** how a strength sweep ran (sweeps only) */
+  sweep?: SweepInfo;
 }
 
 export type GenerationStatus = 'idle' | 'running' | 'cancelling';

@@ -8,6 +8,8 @@ import type { HypernetworkEntry } from './hypernetwork-entry.ts';
 import type { ModelState } from './model-types.ts';
 import type { StackState } from './stack-types.ts';
 import type { StorageState } from './storage-types.ts';
+import type { SessionState } from './session-types.ts';
+import { initialSession } from './session-types.ts';
 import { initialGeneration } from './generation-types.ts';
 import { initialModel } from './model-types.ts';
 import { initialStack } from './stack-types.ts';
@@ -37,9 +39,21 @@ export interface GenerationSlice {
   generation: GenerationState;
 }
 
-export type StudioState = HypernetworksSlice & StackSlice & ModelsSlice & GenerationSlice & StorageSlice;
+export interface SessionSlice {
+  /** live mode, strength sweeps, this session's gallery and the last PNG Info import */
+  session: SessionState;
+}
 
-export const initialStudioState: StudioState = { hypernetworks: [], stack: initialStack, model: initialModel, generation: initialGeneration, storage: initialStorage };
+export type StudioState = HypernetworksSlice & StackSlice & ModelsSlice & GenerationSlice & StorageSlice & SessionSlice;
+
+export const initialStudioState: StudioState = {
+  hypernetworks: [],
+  stack: initialStack,
+  model: initialModel,
+  generation: initialGeneration,
+  storage: initialStorage,
+  session: initialSession,
+};
 
 export const useStudio = create<StudioState>()(() => initialStudioState);
 

@@ -1,8 +1,10 @@
 import { AppHeader } from './AppHeader.tsx';
 import { DropZone } from './DropZone.tsx';
 import { EntryList } from './EntryList.tsx';
+import { Gallery } from './Gallery.tsx';
 import { GenerationPanel } from './GenerationPanel.tsx';
 import { ModelsDialog } from './ModelsDialog.tsx';
+import { PngInfoPanel } from './PngInfoPanel.tsx';
 
 export function App() {
   return (
@@ -14,6 +16,10 @@ export function App() {
           <DropZone />
           <EntryList />
         </section>
+        <div className="session-column">
+          <PngInfoPanel />
+          <Gallery />
+        </div>
       </main>
       <ModelsDialog />
     </div>

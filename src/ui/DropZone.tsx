@@ -2,6 +2,8 @@ import { useEffect, useRef, useState, type DragEvent } from 'react';
 import { droppedEntries } from '../storage/folder-files.ts';
 import { addHypernetworkFiles } from '../state/actions/hypernetworks.ts';
 import { importDroppedFolder } from './folder-import.ts';
+// PNGs dropped go to PNG Info, everything else to the hypernetwork library
+import { addDroppedFiles } from '../state/actions/png-info.ts';
 import { useStudio } from '../state/store.ts';
 
 const ACCEPTED = '.pt,.pth,.ckpt';
@@ -87,11 +89,11 @@ export function DropZone() {
   );
 }
 
-/** Hypernetwork files go to the inspector; a dropped folder is a model to import. */
+/** A dropped folder is a model to import; PNGs go to PNG Info, everything else to the hypernetwork library. */
 function acceptDrop(data: DataTransfer | null): void {
   const folders = droppedEntries(data);
   if (folders) void importDroppedFolder(folders);
-  else void addHypernetworkFiles(Array.from(data?.files ?? []));
+  else void addDroppedFiles(Array.from(data?.files ?? []));
 }
 
 /**

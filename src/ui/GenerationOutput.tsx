@@ -6,6 +6,8 @@ import { downloadResult } from './download.ts';
 import { formatDuration } from './format.ts';
 import { ProgressBar } from './ModelBar.tsx';
 import { RgbaCanvas } from './RgbaCanvas.tsx';
+import { FailureFix } from './FailureFix.tsx';
+import { SweepStrip } from './SweepStrip.tsx';
 
 export function progressLabel(p: GenerationProgress): string {
   const of = p.images > 1 ? `Image ${p.image + 1}/${p.images} · ` : '';
@@ -28,10 +30,12 @@ export function GenerationOutput() {
   const summary = useStudio((s) => s.generation.summary);
   const error = useStudio((s) => s.generation.error);
   const modelLost = useStudio((s) => s.model.status === 'lost');
+  // live mode keeps the last images on screen until the new ones are ready
+  const liveRun = useStudio((s) => s.session.liveRun);
   const running = status !== 'idle';
 
   return (
-    <section className="gen-output" aria-label="Output" data-testid="gen-output" data-status={status} aria-busy={running}>
+    <section className="gen-output" aria-label="Output" data-testid="gen-output" data-status={status} data-live-run={liveRun} aria-busy={running}>
       {running && progress && (
         <div className="run-progress" data-testid="run-progress" data-phase={progress.phase} data-step={progress.step} data-steps={progress.steps}>
           <div className="run-progress-line">
@@ -55,6 +59,7 @@ export function GenerationOutput() {
           <p className="panel-error-message" data-testid="generation-error-message">
             {error.message}
           </p>
+          <FailureFix error={error} />
           <div className="panel-error-actions">
             {modelLost && (
               <button type="button" className="button button-ghost" onClick={() => void reloadModel()}>
@@ -68,7 +73,11 @@ export function GenerationOutput() {
         </div>
       )}
 
-      {running && preview ? (
+      {running && liveRun && results.length > 0 ? (
+        <div className="is-updating" data-testid="live-keeping">
+          <Results results={results} summary={summary} />
+        </div>
+      ) : running && preview ? (
         <figure className="stage">
           <RgbaCanvas image={preview} label={`Preview at step ${progress?.step ?? 0}`} className="stage-image is-preview" testId="preview" />
           <figcaption className="stage-caption muted">Preview · {preview.width}×{preview.height}</figcaption>
@@ -89,6 +98,7 @@ export function GenerationOutput() {
 }
 
 function Results({ results, summary }: { results: ResultImage[]; summary: RunSummary | null }) {
+  if (summary?.sweep) return <SweepStrip results={results} summary={summary} sweep={summary.sweep} />;
   return (
     <div className="results" data-testid="results">
       {summary && (

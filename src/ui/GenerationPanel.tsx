@@ -5,6 +5,8 @@ import { GenerationForm } from './GenerationForm.tsx';
 import { GenerationOutput } from './GenerationOutput.tsx';
 import { ModelBar } from './ModelBar.tsx';
 import { StackPanel } from './StackPanel.tsx';
+import { BackendNotice } from './BackendNotice.tsx';
+import { StudioTools } from './StudioTools.tsx';
 
 /** Text to image: the model and its backend, the settings, the run and its results. */
 export function GenerationPanel() {
@@ -17,10 +19,12 @@ export function GenerationPanel() {
         </h2>
         <ModelBar />
       </div>
+      <BackendNotice />
       <div className="gen-body">
         <div className="gen-left">
           <GenerationForm />
           <StackPanel />
+          <StudioTools />
         </div>
         <GenerationOutput />
       </div>

@@ -3,10 +3,14 @@ import { resultPng } from '../state/actions/generation.ts';
 import type { ResultImage } from '../state/generation-types.ts';
 
 export function downloadResult(image: ResultImage): void {
-  const url = URL.createObjectURL(resultPng(image));
+  downloadBlob(resultPng(image), image.fileName);
+}
+
+export function downloadBlob(blob: Blob, fileName: string): void {
+  const url = URL.createObjectURL(blob);
   const link = document.createElement('a');
   link.href = url;
-  link.download = image.fileName;
+  link.download = fileName;
   link.rel = 'noopener';
   document.body.append(link);
   link.click();

@@ -36,3 +36,13 @@ describe('A1111 infotext', () => {
     expect(parsed.params.get('Size')).toBe('512x768');
   });
 });
+
+describe('sweep grid infotext', () => {
+  it("adds X/Y/Z plot's keys to the first cell's text, quoting the value list", async () => {
+    const { sweepGridInfotext } = await import('./infotext.ts');
+    const cell = 'a cat <hypernet:stripes:0>\nNegative prompt: blurry\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 42, Size: 64x64, Model hash: 6671d78dee, Model: sd-shapes-demo';
+    const grid = sweepGridInfotext(cell, 'stripes', [0, 0.5, 1]);
+    expect(grid).toBe(`${cell}, Script: X/Y/Z plot, X Type: Hypernet str., X Values: "0, 0.5, 1", Sweep hypernet: stripes`);
+    expect(parseInfotext(grid).params.get('X Values')).toBe('0, 0.5, 1');
+  });
+});

@@ -85,3 +85,18 @@ export function generationInfotext(
   params.set('Model', model.name);
   return formatInfotext({ prompt: req.prompt, negativePrompt: req.negativePrompt, params });
 }
+
+/**
+ * The `parameters` of a strength sweep's grid, as A1111's X/Y/Z plot writes a grid's: the first cell's
+ * infotext plus `Script`, `X Type` and `X Values`; `Sweep hypernet` names the swept hypernetwork (A1111's
+ * "Hypernet str." axis has no name: it scaled the one selected hypernetwork).
+ */
+export function sweepGridInfotext(firstCell: string, hypernetwork: string, strengths: readonly number[]): string {
+  const info = parseInfotext(firstCell);
+  const params = new Map(info.params);
+  params.set('Script', 'X/Y/Z plot');
+  params.set('X Type', 'Hypernet str.');
+  params.set('X Values', strengths.map(String).join(', '));
+  params.set('Sweep hypernet', hypernetwork);
+  return formatInfotext({ ...info, params });
+}

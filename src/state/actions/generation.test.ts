@@ -176,16 +176,19 @@ describe('cancelGeneration', () => {
 });
 
 describe('a lost device or a crashed engine', () => {
-  it('marks the model lost; Reload model loads it again and clears the error', async () => {
+  it('a lost device: the model reloads by itself, the settings are kept, the next run works', async () => {
+    setParams({ ...fixed, steps: 7 });
+    const loads = engine.loadModel.mock.calls.length;
     engine.generate.mockRejectedValueOnce(new StudioError('device-lost', 'The GPU device was lost while running the U-Net; reload the model to continue.'));
     await generate();
     expect(gen().error?.code).toBe('device-lost');
-    expect(useStudio.getState().model).toMatchObject({ status: 'lost', info: null });
-    await generate(); // no model: refused without calling the engine
-    expect(engine.generate).toHaveBeenCalledTimes(1);
-    await reloadModel();
+    expect(gen().error?.message).toContain('The model is being reloaded; your settings are kept.');
+    expect(useStudio.getState().model.status).toBe('loading');
+    await reloadModel(); // queued behind the automatic reload
+    expect(engine.loadModel.mock.calls.length).toBeGreaterThan(loads);
     expect(useStudio.getState().model.status).toBe('ready');
     expect(gen().error).toBeNull();
+    expect(gen().params).toMatchObject({ steps: 7, seed: 42, randomSeed: false });
     await generate();
     expect(gen().results).toHaveLength(1);
   });

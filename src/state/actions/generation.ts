@@ -4,12 +4,13 @@
  */
 import { encodePng } from '../../core/formats/png.ts';
 import type { ProgressEvent } from '../../core/progress.ts';
-import type { GenerateRequest } from '../../engine/api.ts';
+import type { GenerateRequest, SweepRequest } from '../../engine/api.ts';
 import { getEngine } from '../../engine/client.ts';
 import { losesModel, toUiError, type UiError } from '../errors.ts';
 import type { GenerationParams, GenerationProgress, ResultImage } from '../generation-types.ts';
 import { useStudio } from '../store.ts';
-import { markModelLost } from './models.ts';
+import { addToGallery } from './gallery.ts';
+import { markModelLost, reloadModel } from './models.ts';
 import { applyPromptTags, applyStackForRun, syncStack } from './stack.ts';
 
 /** The largest seed A1111 (and the engine) accept. */
@@ -77,9 +78,10 @@ export function whenIdle(): Promise<void> {
 
 /**
  * Generates with the form's parameters on the loaded model. Does nothing while a run is in flight. Resolves when
- * the run ends (results, cancelled or failed: the outcome is in the store), never rejects.
+ * the run ends (results, cancelled or failed: the outcome is in the store), never rejects. With `sweep`, one
+ * image per strength of that stack entry, all with the same seed (see `actions/sweep.ts`).
  */
-export function generate(): Promise<void> {
+export function generate(options: { sweep?: SweepRequest } = {}): Promise<void> {
   const { model, generation } = useStudio.getState();
   if (generation.status !== 'idle') return running;
   if (model.status !== 'ready' || !model.info) {
@@ -92,7 +94,7 @@ export function generate(): Promise<void> {
   }
   const { params } = generation;
   const seed = params.randomSeed ? randomSeedValue() : params.seed;
-  const request = buildRequest(params, seed, model.info.defaultSize);
+  const request: GenerateRequest = { ...buildRequest(params, seed, model.info.defaultSize), ...(options.sweep ? { sweep: options.sweep, batchCount: 1 } : {}) };
   const backend = model.info.backend;
   const token = ++runToken;
   const started = performance.now();
@@ -136,8 +138,10 @@ async function run(token: number, request: GenerateRequest, started: number, bac
         seed: image.seed,
         infotext: image.infotext,
         fileName: resultFileName(number, image.seed),
+        ...(image.strength === undefined ? {} : { strength: image.strength }),
       };
     });
+    addToGallery(results, response.sweep);
     const { encodeMs, denoiseMs, decodeMs, unetCalls } = response.timings;
     useStudio.setState((s) => ({
       generation: {
@@ -147,7 +151,7 @@ async function run(token: number, request: GenerateRequest, started: number, bac
         preview: null,
         results,
         lastSeed: results[0]?.seed ?? request.seed,
-        summary: { images: results.length, totalMs: performance.now() - started, encodeMs, denoiseMs, decodeMs, unetCalls, backend },
+        summary: { images: results.length, totalMs: performance.now() - started, encodeMs, denoiseMs, decodeMs, unetCalls, backend, ...(response.sweep ? { sweep: response.sweep } : {}) },
         error: null,
       },
     }));
@@ -163,6 +167,11 @@ async function run(token: number, request: GenerateRequest, started: number, bac
     }
     // the client restarts the worker after a lost device or a crash: the model must be loaded again
     if (losesModel(error)) markModelLost(error.message);
+    // a lost GPU device: the engine reloads the model at once; the form, stack and gallery are kept
+    if (error.code === 'device-lost') {
+      error.message = `${error.message} The model is being reloaded; your settings are kept.`;
+      void reloadModel();
+    }
     useStudio.setState((s) => ({ generation: { ...s.generation, status: 'idle', progress: null, preview: null, error } }));
   }
   // stack changes made during the run were held back: the engine refuses them while it generates

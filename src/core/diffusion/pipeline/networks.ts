@@ -73,8 +73,13 @@ export class TextEncoderModel {
 
 export class UnetModel {
   readonly sig: UnetSignature;
-  /** extra inputs fed on every run (e.g. hypernetwork strengths), by name */
+  /** extra inputs fed on every run, by name */
   extraFeeds: Record<string, OrtTensor> = {};
+  /**
+   * Hypernetwork strength inputs, fed on every run: one value list per input, either one value for every image
+   * or one per image of the call (a `[batch]` input, see prepareUnet's strengthShape 'batch').
+   */
+  strengths: StrengthFeeds | null = null;
   constructor(
     private readonly ort: Ort,
     readonly session: OrtSession,
@@ -116,6 +121,8 @@ export class UnetModel {
    * Predicted noise for latent x [1, C, h, w] at timestep t. `cond` and `uncond` map context-like inputs
    * (`encoder_hidden_states`, and the hypernetwork K/V contexts when the graph has them) to [tokens, width]
    * arrays; cond and uncond run as one batch of 2 when the export's batch dim is dynamic, else as two runs.
+   * With dims [n, C, h, w] (n images, e.g. a strength sweep) the context arrays hold n conditionings and the
+   * batch is n (cond only) or 2n (cond images, then uncond images); that needs a dynamic batch dim.
    */
   async eps(
     x: Float32Array,
@@ -128,6 +135,7 @@ export class UnetModel {
     const call = async (batch: number, sample: Float32Array, contexts: ContextFeeds): Promise<Float32Array> => {
       const feeds: Record<string, OrtTensor> = {
         ...this.extraFeeds,
+        ...(this.strengths ? strengthTensors(this.ort, this.strengths, batch) : {}),
         [this.sig.sample.name]: floatTensor(this.ort, this.sig.sample, sample, [batch, ...dims.slice(1)]),
         [this.sig.timestep.name]: this.timestep(t, batch),
       };
@@ -137,16 +145,43 @@ export class UnetModel {
       const out = await run(this.session, feeds, 'the U-Net');
       return readFloat(out[this.sig.output.name], 'The U-Net');
     };
-    if (!uncond) return { cond: await call(1, x, cond) };
+    const n = dims[0] ?? 1;
+    if (n > 1 && !this.sig.dynamicBatch) throw new StudioError('unsupported-model', 'This U-Net export has a fixed batch size; images must run one at a time.');
+    if (!uncond) return { cond: await call(n, x, cond) };
     if (this.sig.dynamicBatch) {
       const sample = new Float32Array(2 * x.length);
       sample.set(x);
       sample.set(x, x.length);
-      const both = await call(2, sample, concatFeeds(cond, uncond));
+      const both = await call(2 * n, sample, concatFeeds(cond, uncond));
       return { cond: both.subarray(0, x.length), uncond: both.subarray(x.length) };
     }
     return { cond: await call(1, x, cond), uncond: await call(1, x, uncond) };
   }
+}
+
+/** Strength inputs by name; `perImage` inputs are `[batch]`, the others `[1]`. */
+export interface StrengthFeeds {
+  readonly perImage: boolean;
+  /** input name → one value (every image) or one per image of the call's cond half */
+  readonly values: Readonly<Record<string, readonly number[]>>;
+}
+
+/**
+ * The strength tensors of one call of `batch` rows. Per-image values repeat over the batch (the uncond half
+ * of a CFG batch gets the same strengths as its cond image); scalar inputs take the first value.
+ */
+export function strengthTensors(ort: Ort, feeds: StrengthFeeds, batch: number): Record<string, OrtTensor> {
+  const out: Record<string, OrtTensor> = {};
+  for (const [name, values] of Object.entries(feeds.values)) {
+    if (!feeds.perImage) {
+      out[name] = new ort.Tensor('float32', Float32Array.of(values[0] ?? 1), [1]);
+      continue;
+    }
+    const data = new Float32Array(batch);
+    for (let k = 0; k < batch; k++) data[k] = values[k % values.length] ?? 1;
+    out[name] = new ort.Tensor('float32', data, [batch]);
+  }
+  return out;
 }
 
 /** Context-like U-Net inputs by name, each [tokens, width] for one conditioning. */
@@ -174,11 +209,14 @@ export class ContextModel {
     readonly session: OrtSession,
   ) {}
 
-  /** The K and V contexts for text states [tokens, width] of one conditioning, by U-Net input name. */
-  async run(context: Float32Array, tokens: number, strengths: Record<string, OrtTensor>): Promise<ContextFeeds> {
+  /**
+   * The K and V contexts for text states [tokens, width] of one conditioning, by U-Net input name; or for
+   * `batch` conditionings stacked [batch, tokens, width] (with per-image strengths, a strength sweep).
+   */
+  async run(context: Float32Array, tokens: number, strengths: Record<string, OrtTensor>, batch = 1): Promise<ContextFeeds> {
     const [input] = this.session.inputNames.filter((n) => !Object.hasOwn(strengths, n));
     const feeds: Record<string, OrtTensor> = { ...strengths };
-    feeds[input!] = new this.ort.Tensor('float32', context, [1, tokens, context.length / tokens]);
+    feeds[input!] = new this.ort.Tensor('float32', context, [batch, tokens, context.length / (batch * tokens)]);
     const out = await run(this.session, feeds, 'the hypernetwork context model');
     const result: ContextFeeds = {};
     // its outputs are named after the U-Net inputs they feed (hypernetwork_context_k / _v)

@@ -4,7 +4,7 @@
  * factor. Runs wherever onnxruntime runs (worker, Node); cancellation is checked between steps.
  */
 import { StudioError } from '../../errors.ts';
-import type { Backend, Ort, OrtSession, OrtTensor } from '../../onnx/ort.ts';
+import type { Backend, Ort, OrtSession } from '../../onnx/ort.ts';
 import { planSession } from '../../onnx/session-plan.ts';
 import type { ProgressFn, RgbaImage } from '../../progress.ts';
 import { ImageRng } from '../noise/index.ts';
@@ -13,7 +13,8 @@ import { compVisModel, DiscreteSchedule, findSampler, parseSchedulerConfig, runS
 import { ClipTokenizer, TokenizerFileError } from '../tokenizer/index.ts';
 import { latentPreview, vaeOutputToRgba } from './image.ts';
 import { MODEL_FILES, parseJsonFile, readOptionalJson, requireFile, type ModelSource } from './model-source.ts';
-import { ContextModel, runtimeError, TextEncoderModel, UnetModel, VaeDecoderModel, type ContextFeeds } from './networks.ts';
+import { ContextModel, runtimeError, strengthTensors, TextEncoderModel, UnetModel, VaeDecoderModel, type ContextFeeds } from './networks.ts';
+import { MAX_SWEEP, planSweep, type SweepReport, type SweepRequest } from './sweep.ts';
 import { prepareUnet, strengthInputName, type PatchReport } from '../../onnx/index.ts';
 import type { Hypernetwork } from '../../hypernetwork/types.ts';
 
@@ -31,13 +32,22 @@ export interface GenerateRequest {
   batchCount: number;
   /** emit a preview every k steps (0: never) */
   previewEvery?: number;
+  /**
+   * A strength sweep instead of a batch: one image per strength of the stack's hypernetwork `index`, all
+   * with `seed` (batchCount is ignored). Batched in one U-Net call per step where the model and memory allow.
+   */
+  sweep?: SweepRequest;
 }
+
+export type { SweepReport, SweepRequest };
 
 export interface GeneratedImage {
   readonly image: RgbaImage;
   readonly seed: number;
   /** final latent [1, C, h, w] before VAE scaling */
   readonly latent: Float32Array;
+  /** the swept hypernetwork's strength for this image (sweeps only) */
+  readonly strength?: number;
 }
 
 export interface GenerateResult {
@@ -45,6 +55,8 @@ export interface GenerateResult {
   /** `<hypernet:name:mult>` tags found (and removed) in the prompt, in order */
   readonly hypernetTags: HypernetTag[];
   readonly timings: { encodeMs: number; denoiseMs: number; decodeMs: number; unetCalls: number };
+  /** how a sweep ran (sweeps only) */
+  readonly sweep?: SweepReport;
 }
 
 export interface PipelineInfo {
@@ -97,6 +109,13 @@ function unetExternalData(files: UnetFiles): { path: string; data: Uint8Array }[
 /** Resolves on the next macrotask: session runs may settle through microtasks only, starving messages. */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** `data` repeated `times` times, end to end. */
+function repeat(data: Float32Array, times: number): Float32Array {
+  const out = new Float32Array(data.length * times);
+  for (let i = 0; i < times; i++) out.set(data, i * data.length);
+  return out;
 }
 
 /** A1111's short hash (sha256, first 10 hex digits) of the model's U-Net file. */
@@ -240,7 +259,8 @@ export class StableDiffusionPipeline {
         unet = new UnetModel(this.ort, await createSession(this.ort, this.unetFiles.bytes, 'The U-Net', { backend, externalData: unetExternalData(this.unetFiles) }));
         this.sessionCreations++;
       } else {
-        const prepared = prepareUnet(this.unetFiles.bytes, applied.map((a) => ({ hypernetwork: a.hypernetwork })));
+        // one strength per batch row when the export batches: a sweep then needs no other session
+        const prepared = prepareUnet(this.unetFiles.bytes, applied.map((a) => ({ hypernetwork: a.hypernetwork })), { strengthShape: this.info.dynamicBatch ? 'batch' : 'scalar' });
         report = prepared.report;
         const externalData = [...prepared.externalData, ...unetExternalData(this.unetFiles)];
         unet = new UnetModel(this.ort, await createSession(this.ort, prepared.model, 'The U-Net with hypernetworks', { backend, externalData }));
@@ -251,6 +271,7 @@ export class StableDiffusionPipeline {
         }
       }
       const old = [this.unet, this.contextModel];
+      this.perImageStrength = stack.length > 0 && this.info.dynamicBatch;
       this.unet = unet;
       this.contextModel = contextModel;
       this.stack = stack;
@@ -263,17 +284,35 @@ export class StableDiffusionPipeline {
     return { report: this.report, rebuilt };
   }
 
-  private strengthFeeds: Record<string, OrtTensor> = {};
+  /** the stack's strengths, in order */
+  private strengths: readonly number[] = [];
+  /** the patched U-Net's strength inputs are `[batch]` (one per image) */
+  private perImageStrength = false;
 
-  private setStrengths(strengths: readonly number[]): void {
-    this.strengthFeeds = Object.fromEntries(strengths.map((s, i) => [strengthInputName(i), new this.ort.Tensor('float32', Float32Array.of(s), [1])]));
-    this.unet.extraFeeds = { ...this.strengthFeeds };
+  /**
+   * The strengths fed from now on: the stack's, or for a sweep per-image lists (one value for every image, or
+   * one per image of the call).
+   */
+  private setStrengths(strengths: readonly number[], perImage: readonly (readonly number[])[] = strengths.map((s) => [s])): void {
+    this.strengths = [...strengths];
+    this.unet.strengths = strengths.length ? { perImage: this.perImageStrength, values: Object.fromEntries(perImage.map((v, i) => [strengthInputName(i), v])) } : null;
   }
 
-  /** U-Net context inputs for one conditioning: the text states, plus the hypernetworks' K/V contexts. */
-  private async contextFeeds(context: Float32Array, tokens: number): Promise<ContextFeeds> {
-    const feeds: ContextFeeds = { [this.unet.sig.context.name]: context };
-    if (this.contextModel) Object.assign(feeds, await this.contextModel.run(context, tokens, this.strengthFeeds));
+  /** the swept hypernetwork at `values` (one per image), the others at their stack strength */
+  private sweptStrengths(index: number, values: readonly number[]): number[][] {
+    return this.strengths.map((s, i) => (i === index ? [...values] : [s]));
+  }
+
+  /**
+   * U-Net context inputs for `images` conditionings (the same text states repeated): the text states, plus the
+   * hypernetworks' K/V contexts at the strengths in use (per image on a sweep).
+   */
+  private async contextFeeds(context: Float32Array, tokens: number, images = 1): Promise<ContextFeeds> {
+    const text = images === 1 ? context : repeat(context, images);
+    const feeds: ContextFeeds = { [this.unet.sig.context.name]: text };
+    if (this.contextModel && this.unet.strengths) {
+      Object.assign(feeds, await this.contextModel.run(text, tokens, strengthTensors(this.ort, this.unet.strengths, images), images));
+    }
     return feeds;
   }
 
@@ -323,20 +362,20 @@ export class StableDiffusionPipeline {
     cancelled();
 
     const images: GeneratedImage[] = [];
-    let denoiseMs = 0;
-    let decodeMs = 0;
-    let unetCalls = 0;
-    const condFeeds = await this.contextFeeds(cond, tokens);
-    const uncondFeeds = await this.contextFeeds(uncond, tokens);
-    const unet = this.unet;
-    const model = compVisModel(this.schedule, async (xIn, t) => {
-      unetCalls++;
-      return unet.eps(xIn, dims, t, condFeeds, uncondFeeds, tokens);
-    }, req.cfgScale);
-
-    for (let i = 0; i < req.batchCount; i++) {
-      const seed = req.seed + i;
-      const rng = new ImageRng({ shape: dims.slice(1), seeds: [seed] });
+    const totals = { denoiseMs: 0, decodeMs: 0, unetCalls: 0 };
+    const sweep = req.sweep ? this.checkSweep(req.sweep) : null;
+    /** denoises `n` images at once (their strengths are already set) and decodes them one by one */
+    const run = async (n: number, seeds: number[], image: number, images: number): Promise<Float32Array[]> => {
+      const batchDims = [n, ...dims.slice(1)];
+      const condFeeds = await this.contextFeeds(cond, tokens, n);
+      const uncondFeeds = await this.contextFeeds(uncond, tokens, n);
+      const unet = this.unet;
+      const model = compVisModel(this.schedule, async (xIn, t) => {
+        totals.unetCalls++;
+        return unet.eps(xIn, batchDims, t, condFeeds, uncondFeeds, tokens);
+      }, req.cfgScale);
+      const rng = new ImageRng({ shape: dims.slice(1), seeds });
+      const per = rng.perImage;
       const start = performance.now();
       const latent = await runSampler(sampler, {
         schedule: this.schedule,
@@ -347,22 +386,65 @@ export class StableDiffusionPipeline {
         onStep: async ({ step, steps, x }) => {
           const elapsedMs = performance.now() - start;
           const every = req.previewEvery ?? 0;
-          const preview = every > 0 && step % every === 0 && step < steps ? await this.preview(x, dims) : undefined;
-          onProgress?.({ phase: 'denoise', image: i, images: req.batchCount, step, steps, elapsedMs, etaMs: (elapsedMs / step) * (steps - step), preview });
+          // a batch previews its first image
+          const preview = every > 0 && step % every === 0 && step < steps ? await this.preview(x.subarray(0, per), dims) : undefined;
+          onProgress?.({ phase: 'denoise', image, images, step, steps, elapsedMs, etaMs: (elapsedMs / step) * (steps - step), preview });
           // let the realm's event loop run: a worker's cancel message arrives as a macrotask
           await yieldToEventLoop();
           cancelled();
         },
       });
-      denoiseMs += performance.now() - start;
-
-      onProgress?.({ phase: 'decode', image: i, images: req.batchCount });
+      totals.denoiseMs += performance.now() - start;
+      return Array.from({ length: n }, (_, k) => latent.slice(k * per, (k + 1) * per));
+    };
+    const decode = async (latent: Float32Array, seed: number, image: number, count: number, strength?: number) => {
+      onProgress?.({ phase: 'decode', image, images: count });
       const d0 = performance.now();
-      images.push({ image: await this.decode(latent, dims), seed, latent });
-      decodeMs += performance.now() - d0;
+      images.push({ image: await this.decode(latent, dims), seed, latent, ...(strength === undefined ? {} : { strength }) });
+      totals.decodeMs += performance.now() - d0;
       cancelled();
+    };
+
+    let report: SweepReport | undefined;
+    if (!sweep) {
+      for (let i = 0; i < req.batchCount; i++) {
+        const [latent] = await run(1, [req.seed + i], i, req.batchCount);
+        await decode(latent!, req.seed + i, i, req.batchCount);
+      }
+    } else {
+      const { strengths, index } = sweep;
+      const plan = planSweep({ count: strengths.length, width: req.width, height: req.height, backend: this.info.backend, dynamicBatch: this.info.dynamicBatch, perImageStrength: this.perImageStrength, requested: sweep.mode });
+      const stack = this.strengths;
+      try {
+        if (plan.mode === 'batched') {
+          this.setStrengths(stack, this.sweptStrengths(index, strengths));
+          const latents = await run(strengths.length, strengths.map(() => req.seed), 0, 1);
+          for (const [k, latent] of latents.entries()) await decode(latent, req.seed, k, strengths.length, strengths[k]);
+        } else {
+          for (const [k, strength] of strengths.entries()) {
+            this.setStrengths(stack, this.sweptStrengths(index, [strength]));
+            const [latent] = await run(1, [req.seed], k, strengths.length);
+            await decode(latent!, req.seed, k, strengths.length, strength);
+          }
+        }
+      } finally {
+        this.setStrengths(stack);
+      }
+      report = { mode: plan.mode, reason: plan.reason, index, strengths: [...strengths], unetCalls: totals.unetCalls };
     }
-    return { images, hypernetTags: prepared.extraNetworks.hypernets, timings: { encodeMs, denoiseMs, decodeMs, unetCalls } };
+    const { denoiseMs, decodeMs, unetCalls } = totals;
+    return { images, hypernetTags: prepared.extraNetworks.hypernets, timings: { encodeMs, denoiseMs, decodeMs, unetCalls }, ...(report ? { sweep: report } : {}) };
+  }
+
+  private checkSweep(sweep: SweepRequest): SweepRequest {
+    const bad = (msg: string): never => {
+      throw new StudioError('bad-request', msg);
+    };
+    if (this.strengths.length === 0) bad('A strength sweep needs a hypernetwork in the stack.');
+    if (!Number.isInteger(sweep.index) || sweep.index < 0 || sweep.index >= this.strengths.length) bad(`The stack has no hypernetwork #${sweep.index + 1}.`);
+    if (!Array.isArray(sweep.strengths) || sweep.strengths.length < 1 || sweep.strengths.length > MAX_SWEEP) bad(`A sweep takes 1 to ${MAX_SWEEP} strengths.`);
+    if (!sweep.strengths.every(Number.isFinite)) bad('Every sweep strength must be a finite number.');
+    return sweep;
   }
 
   /**

@@ -1,0 +1,302 @@
+/**
+ * Using the studio on WASM with the demo model and demo hypernetworks: live mode (a slider release
+ * re-generates, no session rebuild, the previous image stays until the new one is ready), a 4-strength sweep
+ * in one batched U-Net run with a labelled strip and a grid PNG, A1111 `parameters` read by an independent
+ * parser and restored by dropping the PNG (PNG Info), the gallery, keyboard shortcuts, an axe-core scan and
+ * the narrow layout. Screenshots go to test-results/screenshots and are attached to the report.
+ */
+import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
+import { inflateSync } from 'node:zlib';
+import { demoHypernetwork, type DemoHypernetwork } from './support/demo-hypernetworks.ts';
+import { fillForm, openStudio, output, REFERENCE_FORM, resultNames, waitForModel, waitForNewResults, watchPage, type PageWatch } from './support/generation-page.ts';
+import { cardFor, dropFiles } from './support/inspector-page.ts';
+
+const SHOTS = 'test-results/screenshots';
+
+let watch: PageWatch;
+test.beforeEach(async ({ page }) => {
+  watch = await watchPage(page);
+  mkdirSync(SHOTS, { recursive: true });
+});
+test.afterEach(() => {
+  expect(watch.errors, 'no page or console errors').toEqual([]);
+});
+
+async function shot(page: Page, name: string, fullPage = true): Promise<void> {
+  const path = `${SHOTS}/${name}.png`;
+  await page.screenshot({ path, fullPage });
+  await test.info().attach(name, { path, contentType: 'image/png' });
+}
+
+const stackPanel = (page: Page) => page.getByTestId('stack-panel');
+const stackRow = (page: Page, stem: string) => page.locator(`[data-testid="stack-entry"][data-name="${stem}"]`);
+
+async function addToStack(page: Page, hn: DemoHypernetwork, strength: string): Promise<number> {
+  await dropFiles(page, page.getByTestId('drop-zone'), [hn]);
+  await expect(cardFor(page, hn.name)).toHaveAttribute('data-status', 'ready');
+  await page.getByRole('button', { name: `Add ${hn.stem} to the stack` }).click();
+  await stackRow(page, hn.stem).getByLabel(`Exact strength of ${hn.stem}`).fill(strength);
+  await expect(stackPanel(page)).toHaveAttribute('data-applied', hn.stem, { timeout: 30_000 });
+  await expect(stackPanel(page)).toHaveAttribute('data-sync', 'idle');
+  return Number(await stackPanel(page).getAttribute('data-session-creations'));
+}
+
+async function sessions(page: Page): Promise<number> {
+  await expect(stackPanel(page)).toHaveAttribute('data-sync', 'idle');
+  return Number(await stackPanel(page).getAttribute('data-session-creations'));
+}
+
+async function download(page: Page, click: () => Promise<void>): Promise<{ name: string; bytes: Buffer }> {
+  const [d] = await Promise.all([page.waitForEvent('download'), click()]);
+  return { name: d.suggestedFilename(), bytes: await readFile(await d.path()) };
+}
+
+// ---------- an independent reader of PNG text chunks and A1111's parameters format ----------
+
+/** tEXt / iTXt / zTXt chunks of a PNG, read straight from the bytes (not the app's reader). */
+function pngTextChunks(bytes: Buffer): Record<string, string> {
+  expect([...bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  const out: Record<string, string> = {};
+  for (let at = 8; at < bytes.length; ) {
+    const len = bytes.readUInt32BE(at);
+    const type = bytes.toString('latin1', at + 4, at + 8);
+    const data = bytes.subarray(at + 8, at + 8 + len);
+    const nul = data.indexOf(0);
+    if (type === 'tEXt') out[data.toString('latin1', 0, nul)] = data.toString('latin1', nul + 1);
+    if (type === 'zTXt') out[data.toString('latin1', 0, nul)] = inflateSync(data.subarray(nul + 2)).toString('latin1');
+    if (type === 'iTXt') {
+      let p = data.indexOf(0, nul + 3) + 1;
+      p = data.indexOf(0, p) + 1;
+      const body = data.subarray(p);
+      out[data.toString('latin1', 0, nul)] = (data[nul + 1] === 1 ? inflateSync(body) : body).toString('utf8');
+    }
+    if (type === 'IEND') break;
+    at += 12 + len;
+  }
+  return out;
+}
+
+interface A1111Parameters {
+  prompt: string;
+  negative: string;
+  fields: Record<string, string>;
+}
+
+/**
+ * A1111's layout (modules/infotext_utils.py): prompt lines, an optional "Negative prompt: " block, then one
+ * last line of "Key: value" pairs separated by ", ", values holding ',' or ':' JSON-quoted.
+ */
+function parseA1111(text: string): A1111Parameters {
+  const lines = text.split('\n');
+  const last = lines.pop() ?? '';
+  const fields: Record<string, string> = {};
+  const re = /\s*([\w][\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)/g;
+  for (const m of last.matchAll(re)) fields[m[1]!.trim()] = m[2]!.startsWith('"') ? (JSON.parse(m[2]!) as string) : m[2]!.trim();
+  const negAt = lines.findIndex((l) => l.startsWith('Negative prompt: '));
+  const prompt = (negAt < 0 ? lines : lines.slice(0, negAt)).join('\n');
+  const negative = negAt < 0 ? '' : [lines[negAt]!.slice('Negative prompt: '.length), ...lines.slice(negAt + 1)].join('\n');
+  return { prompt, negative, fields };
+}
+
+// ---------- tests ----------
+
+test.describe('studio on WASM', () => {
+  test.beforeEach(async ({ page }) => {
+    await openStudio(page, { backend: 'wasm' });
+    await waitForModel(page);
+  });
+
+  test('live mode: a slider release re-generates with the same seed, no session rebuild, the old image stays until the new one', async ({ page }) => {
+    test.setTimeout(180_000);
+    const stripes = demoHypernetwork('stripes');
+    await fillForm(page, { ...REFERENCE_FORM, steps: 10 });
+    const built = await addToStack(page, stripes, '0');
+    let before = await resultNames(page);
+    await page.getByRole('button', { name: 'Generate' }).click();
+    before = await waitForNewResults(page, before, 60_000);
+
+    await page.getByRole('switch', { name: 'Live mode' }).check();
+    // record whether the result area ever empties while the live run works
+    await page.evaluate(() => {
+      const w = window as unknown as { emptied: boolean; observer: MutationObserver };
+      w.emptied = false;
+      w.observer = new MutationObserver(() => {
+        if (document.querySelectorAll('[data-testid="result"]').length === 0) w.emptied = true;
+      });
+      w.observer.observe(document.body, { childList: true, subtree: true });
+    });
+    const slider = stackRow(page, stripes.stem).getByRole('slider', { name: `Strength of ${stripes.stem}` });
+    await slider.fill('1'); // input + change: the release
+    const after = await waitForNewResults(page, before, 60_000);
+    expect(after[0]).toMatch(/^\d{5}-42\.png$/);
+    expect(await page.evaluate(() => (window as unknown as { emptied: boolean }).emptied), 'the previous image stayed until the new one was ready').toBe(false);
+    expect(await sessions(page), 'a strength change creates no session').toBe(built);
+    await expect(page.getByTestId('result-infotext')).toContainText(`<hypernet:${stripes.stem}:1>`);
+    await shot(page, 'studio-live');
+
+    // a release while a live run is in flight cancels it; only the latest strength lands
+    await fillForm(page, { steps: 80 });
+    await slider.fill('0.5');
+    await expect(output(page)).toHaveAttribute('data-status', 'running');
+    await expect(output(page)).toHaveAttribute('data-live-run', 'true');
+    await expect(page.getByTestId('result')).toHaveCount(1); // kept on screen during the run
+    const mid = await resultNames(page);
+    await slider.fill('0.75');
+    const last = await waitForNewResults(page, mid, 60_000);
+    await expect(page.getByTestId('result-infotext')).toContainText(`<hypernet:${stripes.stem}:0.75>`);
+    await expect(page.getByTestId('generation-error')).toHaveCount(0);
+    expect(await sessions(page)).toBe(built);
+    // the gallery holds every image of the session (the cancelled run made none)
+    await expect(page.getByTestId('gallery-item')).toHaveCount(3);
+    expect(last).toHaveLength(1);
+  });
+
+  test('a 4-strength sweep runs as one batched U-Net call per step, shows a labelled strip and downloads a grid PNG', async ({ page }) => {
+    test.setTimeout(180_000);
+    const stripes = demoHypernetwork('stripes');
+    const steps = 12;
+    await fillForm(page, { ...REFERENCE_FORM, steps });
+    const built = await addToStack(page, stripes, '1');
+    await page.getByLabel('Strengths').fill('0, 0.25, 0.5, 1');
+    await page.getByRole('button', { name: 'Run sweep' }).click();
+    const strip = page.getByTestId('sweep-results');
+    await expect(strip).toBeVisible({ timeout: 60_000 });
+    await expect(strip).toHaveAttribute('data-sweep-mode', 'batched');
+    // Euler a calls the U-Net once per step: one batched run for all four images
+    await expect(strip).toHaveAttribute('data-unet-calls', String(steps));
+    await expect(page.getByTestId('sweep-label')).toHaveText(['0', '0.25', '0.5', '1']);
+    await expect(page.getByTestId('sweep-cell')).toHaveCount(4);
+    await expect(page.getByTestId('sweep-summary')).toContainText('one batched run');
+    expect(await sessions(page), 'a sweep creates no session').toBe(built);
+    const summary = await page.getByTestId('sweep-summary').innerText();
+    test.info().annotations.push({ type: 'sweep', description: summary });
+    await shot(page, 'studio-sweep');
+
+    const grid = await download(page, () => page.getByTestId('sweep-download-grid').click());
+    expect(grid.name).toMatch(/^grid-\d{5}-42\.png$/);
+    expect(grid.bytes.readUInt32BE(16), 'grid width: 4 cells of 128 px and 3 gaps').toBe(4 * 128 + 3 * 4);
+    const params = parseA1111(pngTextChunks(grid.bytes).parameters!);
+    expect(params.fields).toMatchObject({ Script: 'X/Y/Z plot', 'X Type': 'Hypernet str.', 'X Values': '0, 0.25, 0.5, 1', 'Sweep hypernet': stripes.stem, Seed: '42', Steps: String(steps) });
+    expect(params.prompt).toContain(`<hypernet:${stripes.stem}:0>`);
+    // each cell's own PNG carries its own strength
+    const cell = await download(page, () => page.getByRole('button', { name: 'Download the image at strength 0.5' }).click());
+    expect(parseA1111(pngTextChunks(cell.bytes).parameters!).prompt).toContain(`<hypernet:${stripes.stem}:0.5>`);
+    await expect(page.getByTestId('gallery-item')).toHaveCount(4);
+  });
+
+  test("a downloaded PNG's parameters parse as A1111 writes them and round-trip through PNG Info", async ({ page }) => {
+    test.setTimeout(180_000);
+    const stripes = demoHypernetwork('stripes');
+    await addToStack(page, stripes, '0.75');
+    const form = { prompt: 'a big blue square, white background <hypernet:ghost:0.5>', negativePrompt: 'blurry, red', sampler: 'DPM++ 2M Karras', steps: 6, cfgScale: 6.5, seed: 1234, width: 64, height: 48, batchCount: 1 };
+    await fillForm(page, form);
+    const before = await resultNames(page);
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await waitForNewResults(page, before, 60_000);
+    const png = await download(page, () => page.getByTestId('result').first().getByRole('button', { name: /^Download / }).click());
+    const params = parseA1111(pngTextChunks(png.bytes).parameters!);
+    expect(params.prompt).toBe(`${form.prompt} <hypernet:${stripes.stem}:0.75>`);
+    expect(params.negative).toBe(form.negativePrompt);
+    expect(Object.keys(params.fields).slice(0, 5)).toEqual(['Steps', 'Sampler', 'CFG scale', 'Seed', 'Size']);
+    expect(params.fields).toMatchObject({ Steps: '6', Sampler: 'DPM++ 2M Karras', 'CFG scale': '6.5', Seed: '1234', Size: '64x48', Model: 'sd-shapes-demo' });
+    expect(params.fields['Model hash']).toMatch(/^[0-9a-f]{10}$/);
+
+    // change everything, then drop the PNG: the form and the stack come back, the missing network is named
+    await fillForm(page, { prompt: 'something else', negativePrompt: '', sampler: 'Euler', steps: 20, cfgScale: 7, seed: 1, width: 64, height: 64 });
+    await stackRow(page, stripes.stem).getByLabel(`Exact strength of ${stripes.stem}`).fill('0.1');
+    await dropFiles(page, page.getByTestId('drop-zone'), [{ name: png.name, bytes: png.bytes }]);
+    const report = page.getByTestId('png-info-report');
+    await expect(report).toHaveAttribute('data-ok', 'true');
+    await expect(report).toHaveAttribute('data-missing', 'ghost');
+    await expect(page.getByTestId('png-info-missing')).toContainText('Not loaded: ghost.pt');
+    const f = page.getByRole('form', { name: 'Generation settings' });
+    await expect(f.getByLabel('Prompt', { exact: true })).toHaveValue(params.prompt);
+    await expect(f.getByLabel('Negative prompt')).toHaveValue(form.negativePrompt);
+    await expect(f.getByLabel('Sampler')).toHaveValue(form.sampler);
+    await expect(f.getByLabel('Steps')).toHaveValue('6');
+    await expect(f.getByLabel('CFG scale')).toHaveValue('6.5');
+    await expect(f.getByLabel('Seed', { exact: true })).toHaveValue('1234');
+    await expect(f.getByLabel('Width')).toHaveValue('64');
+    await expect(f.getByLabel('Height')).toHaveValue('48');
+    await expect(stackRow(page, stripes.stem)).toHaveAttribute('data-strength', '0.75');
+    await expect(stackRow(page, stripes.stem)).toHaveAttribute('data-enabled', 'true');
+    await shot(page, 'studio-png-info');
+  });
+
+  test('keyboard: Ctrl+Enter generates, Escape cancels; the gallery opens, compares and downloads', async ({ page }) => {
+    test.setTimeout(180_000);
+    await fillForm(page, { ...REFERENCE_FORM, steps: 4 });
+    await page.getByLabel('Prompt', { exact: true }).focus();
+    await page.keyboard.press('Control+Enter');
+    const names = await waitForNewResults(page, [], 60_000);
+    await fillForm(page, { steps: 150, seed: 43 });
+    await page.getByLabel('Prompt', { exact: true }).focus();
+    await page.keyboard.press('Control+Enter');
+    await expect(output(page)).toHaveAttribute('data-status', 'running');
+    await page.keyboard.press('Escape');
+    await expect(output(page)).toHaveAttribute('data-status', 'idle', { timeout: 10_000 });
+    await expect(page.getByTestId('generation-error')).toHaveAttribute('data-code', 'cancelled');
+    await fillForm(page, { steps: 4, seed: 44 });
+    await page.getByLabel('Prompt', { exact: true }).focus();
+    await page.keyboard.press('Control+Enter');
+    await waitForNewResults(page, names, 60_000);
+
+    const items = page.getByTestId('gallery-item');
+    await expect(items).toHaveCount(2);
+    await page.getByRole('button', { name: /^View 00001-42\.png/ }).click();
+    const dialog = page.getByTestId('full-view');
+    await expect(dialog).toBeVisible();
+    const full = await download(page, () => dialog.getByTestId('full-view-download').click());
+    expect(full.name).toBe('00001-42.png');
+    expect(parseA1111(pngTextChunks(full.bytes).parameters!).fields.Seed).toBe('42');
+    await page.keyboard.press('Escape');
+    await expect(dialog).toHaveCount(0);
+    await page.getByRole('checkbox', { name: /^Compare 00001-42/ }).check();
+    await page.getByRole('checkbox', { name: /^Compare 00002-44/ }).check();
+    await expect(page.getByTestId('compare')).toBeVisible();
+    await page.getByLabel('Split position').fill('30');
+    await page.getByTestId('gallery').scrollIntoViewIfNeeded();
+    await shot(page, 'studio-gallery-compare');
+  });
+
+  test('axe: the main screen has no serious or critical accessibility violations; every control is labelled', async ({ page }) => {
+    test.setTimeout(120_000);
+    await addToStack(page, demoHypernetwork('stripes'), '1');
+    await fillForm(page, { ...REFERENCE_FORM, steps: 4 });
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await waitForNewResults(page, [], 60_000);
+    await shot(page, 'studio-main-1280');
+    const results = await new AxeBuilder({ page }).analyze();
+    const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    test.info().annotations.push({ type: 'axe', description: results.violations.map((v) => `${v.id} (${v.impact}, ${v.nodes.length})`).join('; ') || 'none' });
+    expect(bad.map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')}`)).toEqual([]);
+    // every form control has an accessible name
+    const unnamed = await page.evaluate(() =>
+      [...document.querySelectorAll('input, select, textarea, button')]
+        .filter((el) => !(el as HTMLElement).closest('[hidden]'))
+        .filter((el) => {
+          const e = el as HTMLInputElement;
+          const labelled = e.labels && e.labels.length > 0;
+          return !labelled && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby') && !(e.tagName === 'BUTTON' && e.textContent?.trim());
+        })
+        .map((el) => el.outerHTML.slice(0, 120)),
+    );
+    expect(unnamed).toEqual([]);
+  });
+
+  test('narrow window (420 px): no horizontal overflow with a sweep and the gallery on screen', async ({ page }) => {
+    test.setTimeout(120_000);
+    await page.setViewportSize({ width: 420, height: 900 });
+    await addToStack(page, demoHypernetwork('stripes'), '1');
+    await fillForm(page, { ...REFERENCE_FORM, steps: 4 });
+    await page.getByLabel('Strengths').fill('0, 0.5, 1, 1.5');
+    await page.getByRole('button', { name: 'Run sweep' }).click();
+    await expect(page.getByTestId('sweep-results')).toBeVisible({ timeout: 60_000 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow, 'no horizontal scrolling').toBeLessThanOrEqual(0);
+    await shot(page, 'studio-narrow-420');
+  });
+});

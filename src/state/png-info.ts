@@ -1,0 +1,76 @@
+/**
+ * PNG Info: the form's parameters from A1111's `parameters` text (A1111's own keys: Steps, Sampler, Schedule
+ * type, CFG scale, Seed, Size, Model hash, Model) and the `<hypernet:name:mult>` tags of its prompt. Pure.
+ */
+import { parseInfotext } from '../core/diffusion/infotext.ts';
+import type { GenerationParams } from './generation-types.ts';
+import { promptHypernets } from './prompt-tags.ts';
+
+export interface InfotextParams {
+  patch: Partial<GenerationParams>;
+  /** fields restored, in the form's words */
+  restored: string[];
+  hypernets: { name: string; multiplier: number }[];
+  model: { name: string | null; hash: string | null };
+  notes: string[];
+}
+
+/**
+ * A1111 1.6+ writes "Sampler: DPM++ 2M, Schedule type: Karras"; older versions "Sampler: DPM++ 2M Karras".
+ * Returns the app's label for either, or null.
+ */
+export function samplerLabel(sampler: string, schedule: string | undefined, labels: readonly string[]): string | null {
+  const candidates = [schedule && schedule !== 'Automatic' ? `${sampler} ${schedule}` : null, sampler].filter((c): c is string => !!c);
+  for (const c of candidates) {
+    const found = labels.find((l) => l.toLowerCase() === c.toLowerCase());
+    if (found) return found;
+  }
+  return null;
+}
+
+function positiveInt(v: string | undefined): number | null {
+  if (v === undefined || !/^\d+$/.test(v.trim())) return null;
+  return Number(v.trim());
+}
+
+export function paramsFromInfotext(text: string, samplerLabels: readonly string[]): InfotextParams {
+  const info = parseInfotext(text);
+  const p = info.params;
+  const patch: Partial<GenerationParams> = { prompt: info.prompt, negativePrompt: info.negativePrompt };
+  const restored = ['Prompt', 'Negative prompt'];
+  const notes: string[] = [];
+  const steps = positiveInt(p.get('Steps'));
+  if (steps !== null) {
+    patch.steps = steps;
+    restored.push('Steps');
+  }
+  const sampler = p.get('Sampler');
+  if (sampler !== undefined) {
+    const label = samplerLabel(sampler, p.get('Schedule type'), samplerLabels);
+    if (label) {
+      patch.sampler = label;
+      restored.push('Sampler');
+    } else notes.push(`Sampler "${sampler}${p.get('Schedule type') ? ` (${p.get('Schedule type')})` : ''}" is not available here; the current one is kept.`);
+  }
+  const cfg = Number(p.get('CFG scale'));
+  if (p.has('CFG scale') && Number.isFinite(cfg)) {
+    patch.cfgScale = cfg;
+    restored.push('CFG scale');
+  }
+  const seed = positiveInt(p.get('Seed'));
+  if (seed !== null) {
+    patch.seed = seed;
+    patch.randomSeed = false;
+    restored.push('Seed');
+  }
+  const size = /^(\d+)x(\d+)$/.exec(p.get('Size')?.trim() ?? '');
+  if (size) {
+    patch.width = Number(size[1]);
+    patch.height = Number(size[2]);
+    restored.push('Size');
+  }
+  const { tags, error } = promptHypernets(info.prompt);
+  if (error) notes.push(`The prompt's hypernetwork tags do not parse (${error}); A1111 would apply none of them.`);
+  if (p.size === 0) notes.push('No "Steps, Sampler, …" line was found: only the prompt was restored.');
+  return { patch, restored, hypernets: tags, model: { name: p.get('Model') ?? null, hash: p.get('Model hash') ?? null }, notes };
+}

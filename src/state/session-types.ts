@@ -1,0 +1,55 @@
+/** The session slice: live mode, strength sweeps, this session's gallery, the last PNG Info import. */
+import type { SweepInfo } from '../engine/api.ts';
+import type { ResultImage } from './generation-types.ts';
+
+export type { SweepInfo };
+
+/** One image of this session's gallery (every finished run lands here, newest last). */
+export interface GalleryItem extends ResultImage {
+  /** the sweep it came from, when it did */
+  sweep?: { hypernetwork: string; strength: number };
+}
+
+export interface SweepSettings {
+  /** the strengths as typed, e.g. "0, 0.25, 0.5, 0.75, 1" */
+  text: string;
+  /** the stack entry swept (its library id); null: the first enabled one */
+  targetId: string | null;
+}
+
+/** What a dropped PNG restored, and what it could not. */
+export interface PngInfoReport {
+  fileName: string;
+  /** the PNG had A1111 parameters and they were applied */
+  ok: boolean;
+  /** fields restored, in the form's words ("Prompt", "Seed", …) */
+  restored: string[];
+  /** `<hypernet:…>` names of the PNG that no loaded hypernetwork has */
+  missing: string[];
+  /** hypernetworks set in the stack from the PNG, with their strengths */
+  applied: { name: string; strength: number }[];
+  /** anything else worth saying (a different model, an unknown sampler, no parameters at all) */
+  notes: string[];
+}
+
+export interface SessionState {
+  /** live mode: with a fixed seed, committing a strength change re-generates at once */
+  live: boolean;
+  /** a live re-generation is in flight: the output keeps showing the last images until it is done */
+  liveRun: boolean;
+  sweep: SweepSettings;
+  gallery: GalleryItem[];
+  pngInfo: PngInfoReport | null;
+}
+
+export const DEFAULT_SWEEP = '0, 0.25, 0.5, 0.75, 1';
+/** Oldest images leave the gallery beyond this (RGBA stays in memory: 64 MiB at 512² × 256). */
+export const GALLERY_LIMIT = 256;
+
+export const initialSession: SessionState = {
+  live: false,
+  liveRun: false,
+  sweep: { text: DEFAULT_SWEEP, targetId: null },
+  gallery: [],
+  pngInfo: null,
+};
