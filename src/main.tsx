@@ -1,5 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { startPwa } from './pwa/register.ts';
 import { startStudio } from './state/actions/models.ts';
 import { App } from './ui/App.tsx';
 import './ui/styles.css';
@@ -14,3 +15,6 @@ createRoot(root).render(
 
 // The embedded demo model (or the folder `?model=` names) loads at once, on the backend `?backend=` names.
 void startStudio(window.location.search);
+
+// Offline use: the service worker precaches the app, onnxruntime, the demo model and hypernetworks (production builds).
+startPwa();
