@@ -4,7 +4,7 @@
  * demo model, stays cross-origin isolated, and generates, also with a hypernetwork read from disk. No request
  * ever leaves the app's own origin.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import {
@@ -21,6 +21,7 @@ import {
 } from './support/generation-page.ts';
 import { cardFor } from './support/inspector-page.ts';
 import { compareRgba } from './support/node-reference.ts';
+import { serveDist, type StaticServer } from './support/static-server.ts';
 
 // the config blocks service workers for every other spec (they route and mock requests)
 test.use({ serviceWorkers: 'allow' });
@@ -152,3 +153,57 @@ test('after one online visit, a reload with the network off generates with the d
   expect(notFromCache, 'responses after going offline that did not come from the service worker').toEqual([]);
   expect(served.map((r) => r.path)).toEqual(expect.arrayContaining(['/', wasm[0], '/models/sd-shapes-demo/unet/model.onnx']));
 });
+
+test('a new version shows "Update available — Reload"; Reload waits for the generation in flight, then reloads', async ({ page }) => {
+  test.setTimeout(180_000);
+  // its own server: what is deployed changes during the test
+  const server = await serveDist();
+  try {
+    await updateFlow(page, server);
+  } finally {
+    await server.close();
+  }
+});
+
+async function updateFlow(page: Page, server: StaticServer): Promise<void> {
+  await page.goto(`${server.origin}/?backend=wasm`);
+  await expect(page.getByTestId('offline-ready')).toBeVisible({ timeout: 120_000 });
+  // a later visit, controlled by the installed version
+  await page.reload();
+  await expect(page.getByTestId('offline-ready')).toBeVisible({ timeout: 30_000 });
+  expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+  await waitForModel(page, 120_000);
+  await expect(page.getByTestId('update-prompt')).toHaveCount(0);
+
+  // the next deployment: a different sw.js (same precache, so it installs quickly)
+  server.override('/sw.js', `${readFileSync(path.join(DIST, 'sw.js'), 'utf8')}\n// next version\n`);
+  await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.update());
+  const prompt = page.getByTestId('update-prompt');
+  await expect(prompt).toBeVisible({ timeout: 60_000 });
+  await expect(prompt).toContainText('Update available');
+  // inside the live region, so it is announced
+  await expect(page.getByRole('status').filter({ has: prompt })).toHaveAttribute('aria-live', 'polite');
+
+  // Reload mid-generation: nothing reloads until the run ends
+  await page.evaluate(() => ((window as unknown as { beforeUpdate: boolean }).beforeUpdate = true));
+  await fillForm(page, { ...REFERENCE_FORM, steps: 150 });
+  await page.getByTestId('generate').click();
+  await expect(page.getByTestId('gen-output')).toHaveAttribute('data-status', 'running');
+  await prompt.getByRole('button', { name: 'Reload' }).click();
+  const pending = prompt.getByRole('button', { name: 'Reloading after this generation…' });
+  await expect(pending).toBeDisabled();
+  await page.waitForTimeout(1500);
+  expect(await page.evaluate(() => (window as unknown as { beforeUpdate?: boolean }).beforeUpdate), 'no reload mid-generation').toBe(true);
+  await expect(page.getByTestId('gen-output')).toHaveAttribute('data-status', 'running');
+
+  // the run ends (cancelled here): the new version takes over and the page reloads on it
+  const reloaded = page.waitForEvent('load');
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await reloaded;
+  await expect(page.getByRole('heading', { name: 'Generate' })).toBeVisible();
+  expect(await page.evaluate(() => (window as unknown as { beforeUpdate?: boolean }).beforeUpdate)).toBeUndefined();
+  await expect(page.getByTestId('offline-ready')).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId('update-prompt')).toHaveCount(0);
+  expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.waiting === null), 'no version left waiting').toBe(true);
+  await waitForModel(page, 120_000);
+}

@@ -21,6 +21,19 @@ function whenIdle(fn: () => void): void {
   });
 }
 
+/**
+ * Lets the waiting version take over. A page the old version controls reloads when the new one takes control
+ * (`onNeedReload`). A page loaded before any service worker was active (the first visit) is controlled by none,
+ * so no such event comes: it reloads once the new version is active instead.
+ */
+async function activate(updateServiceWorker: (reload?: boolean) => Promise<void>): Promise<void> {
+  const next = navigator.serviceWorker.controller ? null : (await navigator.serviceWorker.getRegistration())?.waiting;
+  next?.addEventListener('statechange', () => {
+    if (next.state === 'activated') window.location.reload();
+  });
+  await updateServiceWorker(true);
+}
+
 export function startPwa(): void {
   if (!('serviceWorker' in navigator)) return;
   const updateServiceWorker = registerSW({
@@ -35,5 +48,5 @@ export function startPwa(): void {
     // no service worker (private mode, blocked by policy or a test): the app works online as before
     onRegisterError: () => undefined,
   });
-  configurePwa({ activateUpdate: () => updateServiceWorker(true), reload: () => window.location.reload(), isBusy, whenIdle });
+  configurePwa({ activateUpdate: () => activate(updateServiceWorker), reload: () => window.location.reload(), isBusy, whenIdle });
 }
