@@ -21,6 +21,9 @@ export default defineConfig({
     headless: true,
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
+    // The production build registers a service worker (offline use). Specs that route or mock requests need them
+    // to reach the network, so it is blocked unless a spec opts in (e2e/offline.spec.ts: `serviceWorkers: 'allow'`).
+    serviceWorkers: 'block',
     launchOptions: {
       // See ../shared/docs/webgpu-headless.md: --enable-unsafe-webgpu gives a SwiftShader WebGPU adapter.
       executablePath: '/usr/bin/chromium',

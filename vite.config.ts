@@ -1,6 +1,8 @@
 /// <reference types="vitest/config" />
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
+import { pwaOptions } from './src/pwa/options.ts';
 
 // Cross-origin isolation: SharedArrayBuffer, hence multi-threaded onnxruntime wasm, needs both headers.
 const isolationHeaders = {
@@ -9,7 +11,8 @@ const isolationHeaders = {
 };
 
 export default defineConfig({
-  plugins: [react()],
+  // the service worker (offline use) is built for production only: see src/pwa/options.ts
+  plugins: [react(), VitePWA(pwaOptions)],
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
   // The engine worker imports modules (comlink, the core); only ES workers can code-split.

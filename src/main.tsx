@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { restoreHypernetworks } from './state/actions/hypernetworks.ts';
+import { startPwa } from './pwa/register.ts';
 import { startStudio } from './state/actions/models.ts';
 import { App } from './ui/App.tsx';
 import './ui/styles.css';
@@ -17,3 +18,6 @@ createRoot(root).render(
 void startStudio(window.location.search);
 // Hypernetworks dropped on earlier visits come back as cards (re-read from the bytes kept in IndexedDB).
 void restoreHypernetworks();
+
+// Offline use: the service worker precaches the app, onnxruntime, the demo model and hypernetworks (production builds).
+startPwa();

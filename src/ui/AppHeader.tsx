@@ -1,3 +1,5 @@
+import { PwaStatus } from './PwaStatus.tsx';
+
 export function AppHeader() {
   return (
     <header className="app-header">
@@ -8,9 +10,12 @@ export function AppHeader() {
           <p className="brand-tagline">Stable Diffusion and AUTOMATIC1111 hypernetworks, right in your browser</p>
         </div>
       </div>
-      <p className="privacy-pill" title="Files are parsed in a Web Worker on this device">
-        <span aria-hidden="true">●</span> Local only — nothing is uploaded
-      </p>
+      <div className="header-status">
+        <PwaStatus />
+        <p className="privacy-pill" title="Files are parsed in a Web Worker on this device">
+          <span aria-hidden="true">●</span> Local only — nothing is uploaded
+        </p>
+      </div>
     </header>
   );
 }
