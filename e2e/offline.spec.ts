@@ -71,7 +71,7 @@ test.afterEach(() => {
   expect(watch.errors, 'no page or console errors').toEqual([]);
 });
 
-test('after one online visit, a reload with the network off generates with the demo model and a hypernetwork', async ({ page, context }) => {
+test('after one online visit, a reload with the network off generates with the demo model and a stored hypernetwork', async ({ page, context }) => {
   test.setTimeout(300_000);
   const seen: { url: string; offline: boolean; fromWorker: boolean }[] = [];
   const failed: { url: string; error: string }[] = [];
@@ -99,6 +99,9 @@ test('after one online visit, a reload with the network off generates with the d
   }
   expect(precached.some((p) => p.endsWith('.map')), 'no source maps in the precache').toBe(false);
   await waitForModel(page, 120_000);
+  // a hypernetwork dropped while online is kept in the library (IndexedDB)
+  await page.getByTestId('file-input').setInputFiles(path.resolve('public/hypernetworks/stripes.pt'));
+  await expect(cardFor(page, 'stripes.pt')).toHaveAttribute('data-status', 'ready');
 
   // 2. offline: a reload is served by the service worker
   offline = true;
@@ -123,13 +126,12 @@ test('after one online visit, a reload with the network off generates with the d
   expect(engine, 'the engine worker runs').toBeDefined();
   expect(await engine!.evaluate(() => globalThis.crossOriginIsolated), 'the engine worker is cross-origin isolated too').toBe(true);
 
-  // 3. generate with the demo model, then with stripes.pt picked from disk (the file input), at strength 1
+  // 3. generate with the demo model, then with the stored stripes.pt (restored from the library), at strength 1
   await fillForm(page, { ...REFERENCE_FORM, steps: 8 });
   const base = await generateImage(page);
   expect([base.width, base.height]).toEqual([64, 64]);
 
-  await page.getByTestId('file-input').setInputFiles(path.resolve('public/hypernetworks/stripes.pt'));
-  await expect(cardFor(page, 'stripes.pt')).toHaveAttribute('data-status', 'ready');
+  await expect(cardFor(page, 'stripes.pt'), 'the stored hypernetwork is back after the offline reload').toHaveAttribute('data-status', 'ready');
   await page.getByRole('button', { name: 'Add stripes to the stack' }).click();
   const row = page.locator('[data-testid="stack-entry"][data-name="stripes"]');
   await row.getByLabel('Exact strength of stripes').fill('1');

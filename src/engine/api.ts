@@ -82,6 +82,8 @@ export interface GenerateResponse {
 export interface StackItem {
   id: string;
   strength: number;
+  /** the name its `<hypernet:name:mult>` tag carries in the infotext (default: the file stem) */
+  name?: string;
 }
 
 /** What the U-Net stack touches in the loaded model. */

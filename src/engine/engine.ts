@@ -137,11 +137,11 @@ export class Engine implements EngineApi {
     const pipeline = this.pipeline;
     if (!pipeline) throw new StudioError('bad-request', 'Load a model before applying hypernetworks.');
     if (this.running) throw new StudioError('bad-request', 'Wait for the generation to finish (or cancel it) before changing hypernetworks.');
-    const entries = stack.map(({ id, strength }) => {
+    const entries = stack.map(({ id, strength, name }) => {
       const entry = this.library.get(id);
       if (!entry) throw new StudioError('bad-request', `Hypernetwork ${id} is not loaded in the engine.`);
       if (!Number.isFinite(strength)) throw new StudioError('bad-request', `Strength ${strength} is not a number.`);
-      return { ...entry, strength };
+      return { ...entry, stem: name ?? entry.stem, strength };
     });
     const { report, rebuilt } = await pipeline.setHypernetworks(entries, onProgress);
     this.stackTags = entries.map(({ stem, strength }) => ({ stem, strength }));

@@ -17,6 +17,8 @@ export interface StackEntry {
 export interface AppliedStack {
   ids: string[];
   strengths: number[];
+  /** the tag names sent (a rename re-sends the stack so the infotext follows) */
+  names: string[];
   info: StackInfo;
 }
 

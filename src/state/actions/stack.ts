@@ -11,7 +11,7 @@ import { getEngine } from '../../engine/client.ts';
 import { toUiError } from '../errors.ts';
 import { entryName, type HypernetworkEntry } from '../hypernetwork-entry.ts';
 import { hasTag, renameTag, promptHypernets, removeTag, setTagMultiplier } from '../prompt-tags.ts';
-import type { StackEntry, StackState } from '../stack-types.ts';
+import type { AppliedStack, StackEntry, StackState } from '../stack-types.ts';
 import { useStudio, type StudioState } from '../store.ts';
 
 let queue: Promise<void> = Promise.resolve();
@@ -60,6 +60,7 @@ export function renameEntry(id: string, name: string | undefined): void {
   useStudio.setState((s) => ({ hypernetworks: s.hypernetworks.map((e) => (e.id === id ? { ...e, name } : e)) }));
   const after = stemOf(useStudio.getState(), id);
   if (before !== undefined && after !== undefined && before !== after) setPrompt(renameTag(state.generation.params.prompt, before, after));
+  void syncStack(); // the engine's infotext tags carry the new name
 }
 
 /** The tag name of an entry when the prompt's tag of that name selects this very entry. */
@@ -209,8 +210,11 @@ export function unknownTagNames(state: StudioState): string[] {
 // ---------- engine sync ----------
 
 /** The enabled entries as the engine takes them, in order (entries still reading or failed are skipped). */
-export function wantedStack(state: StudioState): { id: string; strength: number }[] {
-  return state.stack.entries.filter((e) => e.enabled && readyEntry(state, e.id)).map(({ id, strength }) => ({ id, strength }));
+export function wantedStack(state: StudioState): { id: string; strength: number; name: string }[] {
+  return state.stack.entries.flatMap(({ id, strength, enabled }) => {
+    const entry = enabled ? readyEntry(state, id) : undefined;
+    return entry ? [{ id, strength, name: entryName(entry) }] : [];
+  });
 }
 
 /**
@@ -236,8 +240,11 @@ export function applyStackForRun(): Promise<void> | null {
   return enqueue(true);
 }
 
-function sameStack(applied: { ids: string[]; strengths: number[] }, wanted: { id: string; strength: number }[]): boolean {
-  return applied.ids.length === wanted.length && wanted.every((w, i) => applied.ids[i] === w.id && Object.is(applied.strengths[i], w.strength));
+function sameStack(applied: AppliedStack, wanted: { id: string; strength: number; name: string }[]): boolean {
+  return (
+    applied.ids.length === wanted.length &&
+    wanted.every((w, i) => applied.ids[i] === w.id && Object.is(applied.strengths[i], w.strength) && applied.names[i] === w.name)
+  );
 }
 
 /** The engine's stack is gone (a model load, a lost device): the next sync sends it again. */
@@ -267,7 +274,7 @@ async function apply(forRun: boolean): Promise<void> {
     const info = await getEngine().setHypernetworks(wanted, (event) => {
       if (event.phase === 'compile' && useStudio.getState().stack.sync !== 'compiling') setStack(() => ({ sync: 'compiling' }));
     });
-    setStack(() => ({ applied: { ids, strengths, info }, sync: 'idle', error: null }));
+    setStack(() => ({ applied: { ids, strengths, names: wanted.map((w) => w.name), info }, sync: 'idle', error: null }));
   } catch (e) {
     const error = toUiError(e);
     setStack(() => ({ sync: 'idle', error }));
