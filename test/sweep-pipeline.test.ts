@@ -75,6 +75,41 @@ describe('strength sweep on the demo model', { timeout: 120_000 }, () => {
     expect(after.images[0]!.infotext).toContain('<hypernet:stripes:0.8>');
   });
 
+  it('auto mode: a batched run that runs out of memory is run again one image at a time', async () => {
+    // an onnxruntime whose U-Net fails to allocate for more than one image (cond + uncond)
+    const createSession = ort.InferenceSession.create.bind(ort.InferenceSession);
+    const tight = {
+      ...ort,
+      InferenceSession: {
+        create: async (...args: Parameters<typeof ort.InferenceSession.create>) => {
+          const session = await createSession(...args);
+          if (!session.inputNames.includes('sample')) return session;
+          const run = session.run.bind(session);
+          return Object.assign(session, {
+            run: (feeds: Record<string, ort.Tensor>, ...rest: never[]) =>
+              feeds.sample!.dims[0]! > 2 ? Promise.reject(new Error('failed to allocate a buffer of 1048576 bytes')) : run(feeds, ...rest),
+          });
+        },
+      },
+    };
+    const small = new Engine({ loadOrt: async () => tight as never, threads: 1 });
+    await small.loadFrom(fsModelSource(MODEL), 'wasm');
+    const buf = readFileSync(STRIPES);
+    await small.inspectHypernetwork({ name: 'stripes.pt', bytes: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) }, 'hn-1');
+    await small.setHypernetworks([{ id: 'hn-1', strength: 0.8 }]);
+    try {
+      const swept = await small.generate({ ...request, sweep: { index: 0, strengths } });
+      // one U-Net call per image and step, plus the batched call that failed
+      expect(swept.sweep).toMatchObject({ mode: 'sequential', unetCalls: request.steps * strengths.length + 1 });
+      expect(swept.sweep!.reason).toMatch(/ran out of memory/);
+      expect(swept.images.map((i) => i.strength)).toEqual(strengths);
+      // a forced batched sweep reports the failure instead
+      await expect(small.generate({ ...request, sweep: { index: 0, strengths, mode: 'batched' } })).rejects.toMatchObject({ code: 'out-of-memory' });
+    } finally {
+      await small.unloadModel();
+    }
+  });
+
   it('refuses a sweep of a hypernetwork the stack does not have', async () => {
     await expect(engine.generate({ ...request, sweep: { index: 3, strengths } })).rejects.toMatchObject({ code: 'bad-request' });
     await expect(engine.generate({ ...request, sweep: { index: 0, strengths: [0, NaN] } })).rejects.toMatchObject({ code: 'bad-request' });

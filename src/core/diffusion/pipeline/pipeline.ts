@@ -413,14 +413,22 @@ export class StableDiffusionPipeline {
       }
     } else {
       const { strengths, index } = sweep;
-      const plan = planSweep({ count: strengths.length, width: req.width, height: req.height, backend: this.info.backend, dynamicBatch: this.info.dynamicBatch, perImageStrength: this.perImageStrength, requested: sweep.mode });
+      let plan = planSweep({ count: strengths.length, width: req.width, height: req.height, backend: this.info.backend, dynamicBatch: this.info.dynamicBatch, perImageStrength: this.perImageStrength, requested: sweep.mode });
       const stack = this.strengths;
       try {
         if (plan.mode === 'batched') {
           this.setStrengths(stack, this.sweptStrengths(index, strengths));
-          const latents = await run(strengths.length, strengths.map(() => req.seed), 0, 1);
-          for (const [k, latent] of latents.entries()) await decode(latent, req.seed, k, strengths.length, strengths[k]);
-        } else {
+          let latents: Float32Array[] | null = null;
+          try {
+            latents = await run(strengths.length, strengths.map(() => req.seed), 0, 1);
+          } catch (e) {
+            // the memory budget is an estimate: a batch that does not fit runs again one image at a time
+            if (!(e instanceof StudioError && e.code === 'out-of-memory') || sweep.mode === 'batched') throw e;
+            plan = { mode: 'sequential', reason: `the batched run ran out of memory (${e.message.split('.')[0]}), so one image at a time` };
+          }
+          if (latents) for (const [k, latent] of latents.entries()) await decode(latent, req.seed, k, strengths.length, strengths[k]);
+        }
+        if (plan.mode === 'sequential') {
           for (const [k, strength] of strengths.entries()) {
             this.setStrengths(stack, this.sweptStrengths(index, [strength]));
             const [latent] = await run(1, [req.seed], k, strengths.length);
