@@ -155,3 +155,24 @@ def contact_sheet(rows, combos, path, scale=2):
         for j, im in enumerate(ims):
             sheet.paste(Image.fromarray(im).resize((cell, cell), Image.NEAREST), (lw + j * cell, th + i * cell))
     sheet.save(path, optimize=True)
+
+
+def classify_dir(folder, prompts):
+    """Accuracy of images written as raw 64x64 RGB (NNN.rgb, in prompt order) by sampler_scores.ts."""
+    keys = ["color", "shape", "background", "position", "size"]
+    hits = {k: 0 for k in keys}
+    for i, p in enumerate(prompts):
+        img = np.fromfile(f"{folder}/{i:03d}.rgb", dtype=np.uint8).reshape(64, 64, 3)
+        pred = classify(img)
+        truth = dict(zip(["shape", "color", "background", "position", "size"], p["combo"]))
+        for k in keys:
+            hits[k] += pred[k] == truth[k]
+    return {k: hits[k] / len(prompts) for k in keys}
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+    prompts = json.load(open(sys.argv[1]))
+    for folder in sys.argv[2:]:
+        print(folder, json.dumps(classify_dir(folder, prompts)))
