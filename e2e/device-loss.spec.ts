@@ -5,33 +5,11 @@
  * run before the loss. The hooks also count the engine's live GPU tensors: none may outlive a run.
  * Tiny runs: the software adapter takes ~4 s per U-Net call at 64×64.
  */
-import { expect, test, type Page, type Worker } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { downloadResult, fillForm, modelBar, openStudio, REFERENCE_FORM, resultNames, shownStep, waitForModel, waitForNewResults, watchPage } from './support/generation-page.ts';
+import { hookedWorker, type HookHost } from './support/test-hooks.ts';
 
 const FORM = { ...REFERENCE_FORM, steps: 3 };
-
-interface Hooks {
-  loseDevice(): Promise<{ reason: string; message: string }>;
-  liveGpuTensors(): number;
-}
-type HookHost = { __hnstudioTestHooks?: Hooks };
-
-/** The engine worker with its hooks installed (the one started last: a lost device restarts it). */
-async function hookedWorker(page: Page): Promise<Worker> {
-  let found: Worker | undefined;
-  await expect
-    .poll(async () => {
-      for (const w of [...page.workers()].reverse()) {
-        if (await w.evaluate(() => !!(globalThis as HookHost).__hnstudioTestHooks).catch(() => false)) {
-          found = w;
-          return true;
-        }
-      }
-      return false;
-    }, { timeout: 30_000 })
-    .toBe(true);
-  return found!;
-}
 
 test('WebGPU device loss mid-run: reported with its cause, the model reloads, the next image matches the one before', async ({ page }) => {
   test.setTimeout(480_000);
@@ -40,11 +18,14 @@ test('WebGPU device loss mid-run: reported with its cause, the model reloads, th
   await waitForModel(page, 150_000);
   await expect(page.getByTestId('backend-name')).toHaveText('WebGPU');
 
+  let worker = await hookedWorker(page);
+  const created = await worker.evaluate(() => (globalThis as HookHost).__hnstudioTestHooks!.gpuTensorsCreated());
   await fillForm(page, FORM);
   await page.getByRole('button', { name: 'Generate' }).click();
   const first = await waitForNewResults(page, [], 150_000);
   const before = await downloadResult(page);
-  let worker = await hookedWorker(page);
+  // the run's text states (cond and uncond, one batch) went up once, as one GPU tensor fed to every step
+  expect(await worker.evaluate(() => (globalThis as HookHost).__hnstudioTestHooks!.gpuTensorsCreated())).toBe(created + 1);
   expect(await worker.evaluate(() => (globalThis as HookHost).__hnstudioTestHooks!.liveGpuTensors()), 'GPU tensors left after a run').toBe(0);
 
   // lose the device once the next run is denoising

@@ -14,6 +14,20 @@ async function watchDevice(ort: Ort): Promise<DeviceWatch | null> {
   return watch;
 }
 
+/** How long a failed run waits for `GPUDevice.lost` to say whether the device was the cause. */
+const LOSS_GRACE_MS = 1000;
+
+/** The loss info if the device is (or, within `ms`, becomes) lost; else null. */
+async function lossWithin(watch: DeviceWatch, ms: number): Promise<GpuDeviceLostInfoLike | null> {
+  if (watch.info) return watch.info;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([watch.lost, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The loss as the UI reports it, with the device's own reason and message (the cause). */
 export function deviceLostError(info: GpuDeviceLostInfoLike, during?: unknown): StudioError {
   const reason = info.reason || 'unknown';
@@ -154,9 +168,11 @@ export class Engine implements EngineApi {
       const sweep = result.sweep && { ...result.sweep, hypernetwork: swept ?? '' };
       return transfer({ images, timings: result.timings, uploads: result.uploads, ...(sweep ? { sweep } : {}) }, images.map((i) => i.rgba));
     } catch (e) {
-      // whatever onnxruntime said, a run that failed on a lost device failed because of the loss
-      const lostInfo = this.deviceLoss?.info;
-      const error = lostInfo && !(e instanceof StudioError && e.code === 'cancelled') ? deviceLostError(lostInfo, e) : e;
+      // whatever onnxruntime said ("Failed to download data from buffer" after a destroy()), a run that failed on a
+      // lost device failed because of the loss; `lost` settles a little after the failed read, so wait for it briefly
+      const cancelled = e instanceof StudioError && e.code === 'cancelled';
+      const lostInfo = cancelled || !this.deviceLoss ? null : await lossWithin(this.deviceLoss, LOSS_GRACE_MS);
+      const error = lostInfo ? deviceLostError(lostInfo, e) : e;
       // sessions on a lost device cannot be released cleanly (it may never settle): drop them without waiting
       if (error instanceof StudioError && error.code === 'device-lost') void this.unloadModel().catch(() => undefined);
       throw error;

@@ -3,7 +3,7 @@
  * then names the worker `TEST_HOOKS_WORKER`); in normal use this module is never even loaded. Playwright calls
  * them with `worker.evaluate(() => globalThis.__hnstudioTestHooks…)`.
  */
-import { liveGpuTensors, ortGpuDevice, type GpuDeviceLike, type GpuDeviceLostInfoLike } from '../core/onnx/residency.ts';
+import { gpuTensorsCreated, liveGpuTensors, ortGpuDevice, type GpuDeviceLike, type GpuDeviceLostInfoLike } from '../core/onnx/residency.ts';
 
 /** The worker name that turns the hooks on. */
 export const TEST_HOOKS_WORKER = 'engine-test-hooks';
@@ -13,6 +13,8 @@ export interface TestHooks {
   loseDevice(): Promise<{ reason: string; message: string }>;
   /** GPU tensors held by the engine now (0 between generations: no leaks) */
   liveGpuTensors(): number;
+  /** GPU tensors created so far (contexts uploaded once per generation: one per U-Net context input) */
+  gpuTensorsCreated(): number;
 }
 
 export function installTestHooks(): void {
@@ -26,6 +28,7 @@ export function installTestHooks(): void {
       return { reason: info.reason ?? '', message: info.message ?? '' };
     },
     liveGpuTensors,
+    gpuTensorsCreated,
   };
   (globalThis as { __hnstudioTestHooks?: TestHooks }).__hnstudioTestHooks = hooks;
 }

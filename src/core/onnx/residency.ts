@@ -65,10 +65,16 @@ export function cpuResidency(ort: Ort): TensorResidency {
 }
 
 let liveGpu = 0;
+let createdGpu = 0;
 
 /** GPU tensors made by `gpuResidency` and not disposed yet (a leak check for tests). */
 export function liveGpuTensors(): number {
   return liveGpu;
+}
+
+/** GPU tensors made by `gpuResidency` so far (tests: a WebGPU generation really fed GPU-resident contexts). */
+export function gpuTensorsCreated(): number {
+  return createdGpu;
 }
 
 /** Buffers uploaded once with `writeBuffer` on `device`, fed as `gpu-buffer` tensors until disposed. */
@@ -95,6 +101,7 @@ export function gpuResidency(ort: Ort, device: GpuDeviceLike): TensorResidency {
       // the tensor owns the buffer: disposing it destroys the buffer
       const tensor = ort.Tensor.fromGpuBuffer(buffer as never, { dataType: type, dims, dispose: () => buffer.destroy() });
       liveGpu++;
+      createdGpu++;
       let disposed = false;
       return {
         feed: () => tensor,
