@@ -12,6 +12,8 @@ interface Run {
   decodeMs: number;
   unetCalls: number;
   totalMs: number;
+  /** U-Net context inputs: bytes per U-Net call, and how many of them were copied in from the CPU per call */
+  uploads: { residency: 'cpu' | 'gpu'; contextBytes: number; contextBytesPerEval: number };
 }
 
 export async function benchPipelineBrowser(): Promise<void> {
@@ -35,6 +37,9 @@ export async function benchPipelineBrowser(): Promise<void> {
       const t = result.times;
       const label = `Chromium ${result.info.backend}${result.info.adapter ? ` (${result.info.adapter})` : ''}`;
       console.log(`${formatStages(label, { textEncoderMs: median(t.map((r) => r.encodeMs / 2)), unetStepMs: median(t.map((r) => r.denoiseMs / r.unetCalls)), vaeMs: median(t.map((r) => r.decodeMs)) })} · load+warm-up ${result.info.loadMs.toFixed(0)} ms · ${steps}-step image ${median(t.map((r) => r.totalMs)).toFixed(0)} ms (medians of ${runs})`);
+      const u = t[0]!.uploads;
+      // before GPU residency every call copied all of contextBytes in; timings on SwiftShader say nothing about a real GPU
+      console.log(`  U-Net contexts: ${u.contextBytes} B per call held on the ${u.residency.toUpperCase()}, ${u.contextBytesPerEval} B/call uploaded (per-call upload before: ${u.contextBytes} B/call)`);
       await page.close();
     }
   } finally {

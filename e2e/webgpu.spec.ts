@@ -16,6 +16,7 @@ import {
   watchPage,
 } from './support/generation-page.ts';
 import { compareRgba, nodeReference } from './support/node-reference.ts';
+import { hookedWorker, type HookHost } from './support/test-hooks.ts';
 
 /**
  * Measured here (SwiftShader, Euler a, CFG 7, seed 42, 64×64): 3 steps → max 1 level, 2 of 12,288 channel
@@ -33,7 +34,8 @@ test('WebGPU: a short run completes on the WebGPU backend and matches the Node W
   test.setTimeout(240_000);
   const watch = await watchPage(page);
   const reference = nodeReference(requestFor(FORM));
-  await openStudio(page, { backend: 'webgpu' });
+  // the hooks count the engine's GPU tensors: the run must feed GPU-resident contexts and leave none behind
+  await openStudio(page, { backend: 'webgpu', testHooks: true });
   // session creation and shader warm-up take ~20 s on the software adapter
   await expect(page.getByTestId('model-load-step')).toHaveAttribute('data-phase', 'compile', { timeout: 90_000 });
   await expect(page.getByTestId('model-load-step')).toContainText('Compiling shaders');
@@ -46,10 +48,16 @@ test('WebGPU: a short run completes on the WebGPU backend and matches the Node W
   expect(adapter).toMatch(/\w/);
   expect(adapter).not.toBe('WebGPU adapter'); // the adapter's own vendor/architecture, not the fallback label
 
+  const worker = await hookedWorker(page);
+  const gpuTensors = () => worker.evaluate(() => ({ created: (globalThis as HookHost).__hnstudioTestHooks!.gpuTensorsCreated(), live: (globalThis as HookHost).__hnstudioTestHooks!.liveGpuTensors() }));
+  const before = await gpuTensors();
+
   await fillForm(page, FORM);
   await page.getByRole('button', { name: 'Generate' }).click();
   await waitForNewResults(page, [], 150_000);
   await expect(page.getByTestId('run-summary')).toContainText('on WebGPU');
+  // text states (cond+uncond as one batch) uploaded once and fed to all steps; nothing left on the GPU
+  expect(await gpuTensors()).toEqual({ created: before.created + 1, live: 0 });
 
   const image = await downloadResult(page);
   const ref = await reference;

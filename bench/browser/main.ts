@@ -24,7 +24,7 @@ try {
       height: info.defaultSize,
       batchCount: 1,
     });
-    times.push({ ...r.timings, totalMs: performance.now() - t0 });
+    times.push({ ...r.timings, uploads: r.uploads, totalMs: performance.now() - t0 });
   }
   w.__bench = { info, times };
   document.getElementById('out')!.textContent = JSON.stringify(w.__bench, null, 1);

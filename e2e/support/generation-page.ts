@@ -73,10 +73,12 @@ export async function watchPage(page: Page): Promise<PageWatch> {
   return watch;
 }
 
-export async function openStudio(page: Page, query: { backend?: 'auto' | 'webgpu' | 'wasm'; model?: string } = {}): Promise<void> {
+export async function openStudio(page: Page, query: { backend?: 'auto' | 'webgpu' | 'wasm'; model?: string; testHooks?: boolean } = {}): Promise<void> {
   const search = new URLSearchParams();
   if (query.backend) search.set('backend', query.backend);
   if (query.model) search.set('model', query.model);
+  // the engine worker's test-only hooks (src/engine/test-hooks.ts)
+  if (query.testHooks) search.set('testHooks', '1');
   await page.goto(`/${search.size ? `?${search}` : ''}`);
   await expect(page.getByRole('heading', { name: 'Generate' })).toBeVisible();
 }

@@ -2,11 +2,11 @@
  * The one contract between the UI and the engine. `Engine` implements it in-process (CLI, tests); the worker
  * exposes that same object and `client.ts` wraps it, so callers never know which transport they use.
  */
-import type { GenerateRequest, PipelineInfo, SweepReport, SweepRequest } from '../core/diffusion/pipeline/pipeline.ts';
+import type { ContextUploads, GenerateRequest, PipelineInfo, SweepReport, SweepRequest } from '../core/diffusion/pipeline/pipeline.ts';
 import type { HypernetworkInspect, SizeRole } from '../core/hypernetwork/index.ts';
 import type { ProgressEvent } from '../core/progress.ts';
 
-export type { GenerateRequest, PipelineInfo, ProgressEvent, SweepRequest };
+export type { ContextUploads, GenerateRequest, PipelineInfo, ProgressEvent, SweepRequest };
 
 /** What a hypernetwork width is used for: SD1 text (768), SD2 text (1024), a U-Net width (320/640/1280). */
 export type { SizeRole };
@@ -74,6 +74,8 @@ export interface SweepInfo extends SweepReport {
 export interface GenerateResponse {
   images: EngineImage[];
   timings: { encodeMs: number; denoiseMs: number; decodeMs: number; unetCalls: number };
+  /** where the U-Net's context inputs lived: uploaded once per generation on WebGPU, copied per call on WASM */
+  uploads: ContextUploads;
   /** present when the request was a sweep */
   sweep?: SweepInfo;
 }

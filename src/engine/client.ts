@@ -71,7 +71,7 @@ class WorkerEngine implements EngineApi {
   private ensureStarted(): Remote<EngineApi> {
     if (this.remote) return this.remote;
     installErrorTransfer();
-    const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'engine' });
+    const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: workerName() });
     worker.addEventListener('error', (event) => {
       event.preventDefault();
       this.crash(worker, event.message || 'the engine worker failed');
@@ -91,6 +91,15 @@ class WorkerEngine implements EngineApi {
     for (const reject of this.inFlight) reject(error);
     this.inFlight.clear();
   }
+}
+
+/**
+ * `?testHooks=1` in the page's address names the worker so that it installs its test-only hooks
+ * (`test-hooks.ts`); any other page gets a worker without them.
+ */
+function workerName(): string {
+  const search = (globalThis as { location?: { search?: string } }).location?.search ?? '';
+  return new URLSearchParams(search).get('testHooks') === '1' ? 'engine-test-hooks' : 'engine';
 }
 
 let engine: WorkerEngine | null = null;

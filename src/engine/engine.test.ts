@@ -55,3 +55,14 @@ describe.skipIf(all.length === 0)(`Engine.inspectHypernetwork on ${FIXTURE_DIR}`
     expect(error).toMatchObject({ code: f.expected.error });
   });
 });
+
+describe('deviceLostError', () => {
+  it('names the loss with the device’s own reason and message, and what the run reported', async () => {
+    const { deviceLostError } = await import('./engine.ts');
+    const e = deviceLostError({ reason: 'destroyed', message: 'Device was destroyed.' }, new Error('Failed to download data from buffer.'));
+    expect(e.code).toBe('device-lost');
+    expect(e.message).toBe('The GPU device was lost (reason: destroyed; Device was destroyed.). The run failed with: Failed to download data from buffer.');
+    expect(e.details).toEqual({ reason: 'destroyed', deviceMessage: 'Device was destroyed.' });
+    expect(deviceLostError({}).message).toBe('The GPU device was lost (reason: unknown).');
+  });
+});

@@ -1,3 +1,41 @@
+/** A GPU device being watched: `info` is set once `lost` resolves. */
+interface DeviceWatch {
+  readonly lost: Promise<GpuDeviceLostInfoLike>;
+  info: GpuDeviceLostInfoLike | null;
+}
+
+async function watchDevice(ort: Ort): Promise<DeviceWatch | null> {
+  const device = await ortGpuDevice(ort);
+  if (!device?.lost) return null;
+  const watch: DeviceWatch = { lost: device.lost, info: null };
+  void device.lost.then((info) => {
+    watch.info = info;
+  });
+  return watch;
+}
+
+/** How long a failed run waits for `GPUDevice.lost` to say whether the device was the cause. */
+const LOSS_GRACE_MS = 1000;
+
+/** The loss info if the device is (or, within `ms`, becomes) lost; else null. */
+async function lossWithin(watch: DeviceWatch, ms: number): Promise<GpuDeviceLostInfoLike | null> {
+  if (watch.info) return watch.info;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([watch.lost, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The loss as the UI reports it, with the device's own reason and message (the cause). */
+export function deviceLostError(info: GpuDeviceLostInfoLike, during?: unknown): StudioError {
+  const reason = info.reason || 'unknown';
+  const message = info.message?.trim();
+  const failed = during instanceof Error && during.message && !/cancel/i.test(during.message) ? ` The run failed with: ${during.message.slice(0, 200)}` : '';
+  return new StudioError('device-lost', `The GPU device was lost (reason: ${reason}${message ? `; ${message}` : ''}).${failed}`, { reason, deviceMessage: message ?? '' });
+}
+
 /** The in-process engine: the CLI and tests call it directly; the worker exposes it to the page. */
 import { transfer } from 'comlink';
 import { generationInfotext } from '../core/diffusion/infotext.ts';
@@ -7,6 +45,7 @@ import { withSweptTag } from '../core/diffusion/pipeline/sweep.ts';
 import { StudioError } from '../core/errors.ts';
 import { allWarnings, inspectHypernetwork, readHypernetwork, sizeRole, type Hypernetwork } from '../core/hypernetwork/index.ts';
 import type { Ort } from '../core/onnx/ort.ts';
+import { ortGpuDevice, type GpuDeviceLostInfoLike } from '../core/onnx/residency.ts';
 import type { ProgressEvent } from '../core/progress.ts';
 import type { BackendChoice, EngineApi, EngineFile, GenerateResponse, HypernetworkCard, ModelInfo, ModelSpec, SizeRole, StackInfo, StackItem } from './api.ts';
 import { chooseBackend, type GpuLike } from './backend.ts';
@@ -32,6 +71,8 @@ export class Engine implements EngineApi {
   private pipeline: StableDiffusionPipeline | null = null;
   private modelInfo: ModelInfo | null = null;
   private running: AbortController | null = null;
+  /** onnxruntime's GPU device, watched for loss while a WebGPU pipeline is loaded */
+  private deviceLoss: DeviceWatch | null = null;
   private ort: Promise<Ort> | null = null;
   /** hypernetworks read by `inspectHypernetwork(file, id)`: their weights are views of the transferred bytes */
   private readonly library = new Map<string, { hypernetwork: Hypernetwork; stem: string }>();
@@ -89,6 +130,7 @@ export class Engine implements EngineApi {
       pipeline = await load('wasm');
     }
     this.pipeline = pipeline;
+    this.deviceLoss = pipeline.info.backend === 'webgpu' ? await watchDevice(ort) : null;
     this.modelInfo = {
       ...pipeline.info,
       adapter: pipeline.info.backend === 'webgpu' ? decision.adapter : null,
@@ -105,7 +147,11 @@ export class Engine implements EngineApi {
     const controller = new AbortController();
     this.running = controller;
     try {
-      const result = await pipeline.generate(request, { signal: controller.signal, onProgress });
+      const loss = this.deviceLoss;
+      if (loss?.info) throw deviceLostError(loss.info);
+      const generation = pipeline.generate(request, { signal: controller.signal, onProgress });
+      // a run on a device lost mid-way may never settle: the loss ends it
+      const result = loss ? await Promise.race([generation, loss.lost.then((info) => Promise.reject(deviceLostError(info)))]) : await generation;
       const swept = result.sweep ? this.stackTags[result.sweep.index]?.stem : undefined;
       const images = result.images.map(({ image, seed, strength }) => {
         let prompt = withHypernetTags(request.prompt, this.stackTags);
@@ -120,10 +166,16 @@ export class Engine implements EngineApi {
         };
       });
       const sweep = result.sweep && { ...result.sweep, hypernetwork: swept ?? '' };
-      return transfer({ images, timings: result.timings, ...(sweep ? { sweep } : {}) }, images.map((i) => i.rgba));
+      return transfer({ images, timings: result.timings, uploads: result.uploads, ...(sweep ? { sweep } : {}) }, images.map((i) => i.rgba));
     } catch (e) {
-      if (e instanceof StudioError && e.code === 'device-lost') await this.unloadModel().catch(() => undefined);
-      throw e;
+      // whatever onnxruntime said ("Failed to download data from buffer" after a destroy()), a run that failed on a
+      // lost device failed because of the loss; `lost` settles a little after the failed read, so wait for it briefly
+      const cancelled = e instanceof StudioError && e.code === 'cancelled';
+      const lostInfo = cancelled || !this.deviceLoss ? null : await lossWithin(this.deviceLoss, LOSS_GRACE_MS);
+      const error = lostInfo ? deviceLostError(lostInfo, e) : e;
+      // sessions on a lost device cannot be released cleanly (it may never settle): drop them without waiting
+      if (error instanceof StudioError && error.code === 'device-lost') void this.unloadModel().catch(() => undefined);
+      throw error;
     } finally {
       this.running = null;
     }
@@ -157,6 +209,7 @@ export class Engine implements EngineApi {
     const pipeline = this.pipeline;
     this.pipeline = null;
     this.modelInfo = null;
+    this.deviceLoss = null;
     await pipeline?.release();
   }
 

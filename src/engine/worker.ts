@@ -6,6 +6,9 @@ import { installErrorTransfer } from './error-transfer.ts';
 
 installErrorTransfer();
 
+// test-only hooks (forced device loss, live GPU tensor count): only for pages opened with `?testHooks=1`
+if ((globalThis as { name?: string }).name === 'engine-test-hooks') void import('./test-hooks.ts').then((m) => m.installTestHooks());
+
 // wasm threads need SharedArrayBuffer, i.e. a cross-origin isolated page (COOP/COEP headers)
 const threads = globalThis.crossOriginIsolated ? Math.min(4, Math.max(1, Math.floor((navigator.hardwareConcurrency || 2) / 2))) : 1;
 

@@ -33,6 +33,7 @@ export function fakeResponse(request: GenerateRequest): GenerateResponse {
         infotext: `${request.prompt}\nSteps: ${request.steps}, Sampler: ${request.sampler}, CFG scale: ${request.cfgScale}, Seed: ${request.seed + i}, Size: ${request.width}x${request.height}, Model: sd-shapes-demo`,
       };
     }),
+    uploads: { residency: 'cpu', contextBytes: 0, contextBytesPerEval: 0 },
     timings: { encodeMs: 1, denoiseMs: 10, decodeMs: 2, unetCalls: request.steps },
   };
 }

@@ -5,6 +5,7 @@
 import { StudioError } from '../../errors.ts';
 import { float32ToHalf, halfToFloat32 } from '../../onnx/float16.ts';
 import type { Ort, OrtSession, OrtTensor } from '../../onnx/ort.ts';
+import type { HeldTensor, TensorResidency } from '../../onnx/residency.ts';
 import { textEncoderSignature, unetSignature, vaeDecoderSignature, type TensorSlot, type UnetSignature } from '../../onnx/signature.ts';
 
 /** Maps onnxruntime's failures to typed errors the UI can act on. */
@@ -118,45 +119,97 @@ export class UnetModel {
   }
 
   /**
-   * Predicted noise for latent x [1, C, h, w] at timestep t. `cond` and `uncond` map context-like inputs
-   * (`encoder_hidden_states`, and the hypernetwork K/V contexts when the graph has them) to [tokens, width]
-   * arrays; cond and uncond run as one batch of 2 when the export's batch dim is dynamic, else as two runs.
-   * With dims [n, C, h, w] (n images, e.g. a strength sweep) the context arrays hold n conditionings and the
-   * batch is n (cond only) or 2n (cond images, then uncond images); that needs a dynamic batch dim.
+   * The context-like inputs (`encoder_hidden_states`, and the hypernetwork K/V contexts when the graph has them)
+   * of every call of one generation, held once by `residency` (uploaded once on WebGPU). `cond` and `uncond` map
+   * input names to [tokens, width] arrays, or [n, tokens, width] for n images (e.g. a strength sweep); cond and
+   * uncond run as one batch of 2n when the export's batch dim is dynamic, else as two runs. Dispose the result
+   * when the generation ends, is cancelled or fails.
    */
-  async eps(
-    x: Float32Array,
-    dims: readonly number[],
-    t: number,
-    cond: ContextFeeds,
-    uncond: ContextFeeds | null,
-    tokens: number,
-  ): Promise<{ cond: Float32Array; uncond?: Float32Array }> {
-    const call = async (batch: number, sample: Float32Array, contexts: ContextFeeds): Promise<Float32Array> => {
+  holdContexts(cond: ContextFeeds, uncond: ContextFeeds | null, images: number, tokens: number, residency: TensorResidency): UnetContexts {
+    const held: HeldTensor[] = [];
+    const hold = (contexts: ContextFeeds, batch: number): HeldFeeds => {
+      const feeds: HeldFeeds = {};
+      for (const [name, data] of Object.entries(contexts)) {
+        const dims = [batch, tokens, data.length / (batch * tokens)];
+        const t = this.sig.context.type === 'float16' ? residency.hold('float16', float32ToHalf(data), dims) : residency.hold('float32', data, dims);
+        held.push(t);
+        feeds[name] = t;
+      }
+      return feeds;
+    };
+    let calls: UnetContexts['calls'];
+    try {
+      if (!uncond) calls = { kind: 'cond', cond: hold(cond, images) };
+      else if (this.sig.dynamicBatch) calls = { kind: 'batched', both: hold(concatFeeds(cond, uncond), 2 * images) };
+      else calls = { kind: 'separate', cond: hold(cond, images), uncond: hold(uncond, images) };
+    } catch (e) {
+      for (const t of held) t.dispose();
+      throw e;
+    }
+    const perRun = held.reduce((sum, t) => sum + t.bytesPerRun, 0);
+    return {
+      calls,
+      residency: residency.where,
+      bytes: held.reduce((sum, t) => sum + t.bytes, 0),
+      bytesPerEval: perRun,
+      dispose: () => {
+        for (const t of held) t.dispose();
+      },
+    };
+  }
+
+  /**
+   * Predicted noise for latent x [1, C, h, w] at timestep t with the contexts of `holdContexts` (cond only, or
+   * cond and uncond). With dims [n, C, h, w] (n images) the batch is n (cond only) or 2n (cond images, then
+   * uncond images); that needs a dynamic batch dim.
+   */
+  async eps(x: Float32Array, dims: readonly number[], t: number, contexts: UnetContexts): Promise<{ cond: Float32Array; uncond?: Float32Array }> {
+    const call = async (batch: number, sample: Float32Array, held: HeldFeeds): Promise<Float32Array> => {
       const feeds: Record<string, OrtTensor> = {
         ...this.extraFeeds,
         ...(this.strengths ? strengthTensors(this.ort, this.strengths, batch) : {}),
         [this.sig.sample.name]: floatTensor(this.ort, this.sig.sample, sample, [batch, ...dims.slice(1)]),
         [this.sig.timestep.name]: this.timestep(t, batch),
       };
-      for (const [name, data] of Object.entries(contexts)) {
-        feeds[name] = floatTensor(this.ort, this.sig.context, data, [batch, tokens, data.length / (batch * tokens)]);
-      }
+      for (const [name, h] of Object.entries(held)) feeds[name] = h.feed();
       const out = await run(this.session, feeds, 'the U-Net');
       return readFloat(out[this.sig.output.name], 'The U-Net');
     };
     const n = dims[0] ?? 1;
     if (n > 1 && !this.sig.dynamicBatch) throw new StudioError('unsupported-model', 'This U-Net export has a fixed batch size; images must run one at a time.');
-    if (!uncond) return { cond: await call(n, x, cond) };
-    if (this.sig.dynamicBatch) {
-      const sample = new Float32Array(2 * x.length);
-      sample.set(x);
-      sample.set(x, x.length);
-      const both = await call(2 * n, sample, concatFeeds(cond, uncond));
-      return { cond: both.subarray(0, x.length), uncond: both.subarray(x.length) };
+    const { calls } = contexts;
+    switch (calls.kind) {
+      case 'cond':
+        return { cond: await call(n, x, calls.cond) };
+      case 'batched': {
+        const sample = new Float32Array(2 * x.length);
+        sample.set(x);
+        sample.set(x, x.length);
+        const both = await call(2 * n, sample, calls.both);
+        return { cond: both.subarray(0, x.length), uncond: both.subarray(x.length) };
+      }
+      case 'separate':
+        return { cond: await call(n, x, calls.cond), uncond: await call(n, x, calls.uncond) };
     }
-    return { cond: await call(1, x, cond), uncond: await call(1, x, uncond) };
   }
+}
+
+/** Held context tensors of one U-Net call, by input name. */
+type HeldFeeds = Record<string, HeldTensor>;
+
+/** The context inputs of one generation's U-Net calls, held for all its steps (see `UnetModel.holdContexts`). */
+export interface UnetContexts {
+  readonly calls:
+    | { readonly kind: 'cond'; readonly cond: HeldFeeds }
+    | { readonly kind: 'batched'; readonly both: HeldFeeds }
+    | { readonly kind: 'separate'; readonly cond: HeldFeeds; readonly uncond: HeldFeeds };
+  /** where they live */
+  readonly residency: 'cpu' | 'gpu';
+  /** bytes held */
+  readonly bytes: number;
+  /** context bytes copied from the CPU to the device per eps() evaluation (0 when resident on the GPU) */
+  readonly bytesPerEval: number;
+  dispose(): void;
 }
 
 /** Strength inputs by name; `perImage` inputs are `[batch]`, the others `[1]`. */

@@ -13,7 +13,8 @@ import { compVisModel, DiscreteSchedule, findSampler, parseSchedulerConfig, runS
 import { ClipTokenizer, TokenizerFileError } from '../tokenizer/index.ts';
 import { latentPreview, vaeOutputToRgba } from './image.ts';
 import { MODEL_FILES, parseJsonFile, readOptionalJson, requireFile, type ModelSource } from './model-source.ts';
-import { ContextModel, runtimeError, strengthTensors, TextEncoderModel, UnetModel, VaeDecoderModel, type ContextFeeds } from './networks.ts';
+import { ContextModel, runtimeError, strengthTensors, TextEncoderModel, UnetModel, VaeDecoderModel, type ContextFeeds, type UnetContexts } from './networks.ts';
+import { residencyFor, type TensorResidency } from '../../onnx/residency.ts';
 import { MAX_SWEEP, planSweep, type SweepReport, type SweepRequest } from './sweep.ts';
 import { prepareUnet, strengthInputName, type PatchReport } from '../../onnx/index.ts';
 import type { Hypernetwork } from '../../hypernetwork/types.ts';
@@ -57,6 +58,18 @@ export interface GenerateResult {
   readonly timings: { encodeMs: number; denoiseMs: number; decodeMs: number; unetCalls: number };
   /** how a sweep ran (sweeps only) */
   readonly sweep?: SweepReport;
+  /** where the U-Net's context inputs lived and what they cost in CPU→device copies */
+  readonly uploads: ContextUploads;
+}
+
+/** The U-Net context inputs of a generation (text states and hypernetwork K/V contexts, cond and uncond). */
+export interface ContextUploads {
+  /** 'gpu': uploaded once per generation and fed from GPU buffers at every step; 'cpu': copied in at every call */
+  residency: 'cpu' | 'gpu';
+  /** bytes of context inputs one U-Net evaluation (cond + uncond) reads */
+  contextBytes: number;
+  /** of those, bytes copied from the CPU per U-Net evaluation (0 on WebGPU, `contextBytes` otherwise) */
+  contextBytesPerEval: number;
 }
 
 export interface PipelineInfo {
@@ -238,7 +251,12 @@ export class StableDiffusionPipeline {
     const h = defaultSize / vaeScale;
     onProgress?.({ phase: 'compile', model: 'U-Net' });
     const feeds = await this.contextFeeds(context, 77);
-    await this.unet.eps(new Float32Array(c * h * h), [1, c, h, h], 500, feeds, feeds, 77);
+    const contexts = this.unet.holdContexts(feeds, feeds, 1, 77, await this.residency());
+    try {
+      await this.unet.eps(new Float32Array(c * h * h), [1, c, h, h], 500, contexts);
+    } finally {
+      contexts.dispose();
+    }
   }
 
   /**
@@ -282,6 +300,14 @@ export class StableDiffusionPipeline {
     this.setStrengths(applied.map((a) => a.strength));
     if (rebuilt) await this.warmupUnet(await this.textEncoder.encode([this.tokenizer.encodePadded('')]), onProgress);
     return { report: this.report, rebuilt };
+  }
+
+  private residencyChoice: Promise<TensorResidency> | null = null;
+
+  /** Where per-generation contexts live: on onnxruntime's GPU device on WebGPU, else CPU tensors. */
+  private residency(): Promise<TensorResidency> {
+    this.residencyChoice ??= residencyFor(this.ort, this.info.backend);
+    return this.residencyChoice;
   }
 
   /** the stack's strengths, in order */
@@ -363,6 +389,7 @@ export class StableDiffusionPipeline {
 
     const images: GeneratedImage[] = [];
     const totals = { denoiseMs: 0, decodeMs: 0, unetCalls: 0 };
+    const uploads: ContextUploads = { residency: 'cpu', contextBytes: 0, contextBytesPerEval: 0 };
     const sweep = req.sweep ? this.checkSweep(req.sweep) : null;
     /** denoises `n` images at once (their strengths are already set) and decodes them one by one */
     const run = async (n: number, seeds: number[], image: number, images: number): Promise<Float32Array[]> => {
@@ -370,9 +397,21 @@ export class StableDiffusionPipeline {
       const condFeeds = await this.contextFeeds(cond, tokens, n);
       const uncondFeeds = await this.contextFeeds(uncond, tokens, n);
       const unet = this.unet;
+      // held for every step (uploaded once on WebGPU), freed however the run ends
+      const contexts = unet.holdContexts(condFeeds, uncondFeeds, n, tokens, await this.residency());
+      uploads.residency = contexts.residency;
+      uploads.contextBytes = Math.max(uploads.contextBytes, contexts.bytes);
+      uploads.contextBytesPerEval = Math.max(uploads.contextBytesPerEval, contexts.bytesPerEval);
+      try {
+        return await denoise(n, seeds, image, images, batchDims, unet, contexts);
+      } finally {
+        contexts.dispose();
+      }
+    };
+    const denoise = async (n: number, seeds: number[], image: number, images: number, batchDims: number[], unet: UnetModel, contexts: UnetContexts): Promise<Float32Array[]> => {
       const model = compVisModel(this.schedule, async (xIn, t) => {
         totals.unetCalls++;
-        return unet.eps(xIn, batchDims, t, condFeeds, uncondFeeds, tokens);
+        return unet.eps(xIn, batchDims, t, contexts);
       }, req.cfgScale);
       const rng = new ImageRng({ shape: dims.slice(1), seeds });
       const per = rng.perImage;
@@ -441,7 +480,7 @@ export class StableDiffusionPipeline {
       report = { mode: plan.mode, reason: plan.reason, index, strengths: [...strengths], unetCalls: totals.unetCalls };
     }
     const { denoiseMs, decodeMs, unetCalls } = totals;
-    return { images, hypernetTags: prepared.extraNetworks.hypernets, timings: { encodeMs, denoiseMs, decodeMs, unetCalls }, ...(report ? { sweep: report } : {}) };
+    return { images, hypernetTags: prepared.extraNetworks.hypernets, timings: { encodeMs, denoiseMs, decodeMs, unetCalls }, uploads, ...(report ? { sweep: report } : {}) };
   }
 
   private checkSweep(sweep: SweepRequest): SweepRequest {
