@@ -14,6 +14,8 @@ import { corruptInstalledFile, demoModelCopy, importFolder, installedModel, mode
 
 let watch: PageWatch;
 
+const SHOTS = 'test-results/screenshots';
+
 test.beforeEach(async ({ page }) => {
   watch = await watchPage(page);
 });
@@ -47,6 +49,7 @@ test('import a model folder, generate from it, find it after a reload, catch a c
   const item = installedModel(page, 'sd-shapes-copy');
   await expect(item).toBeVisible();
   await expect(item.getByTestId('installed-model-size')).toContainText(/\d+(\.\d+)? MB · \d+ files/);
+  await page.screenshot({ path: `${SHOTS}/models-dialog.png` });
   const id = (await item.getAttribute('data-model-id'))!;
   expect(await opfsModelDirs(page)).toEqual([id]);
 
@@ -75,6 +78,7 @@ test('import a model folder, generate from it, find it after a reload, catch a c
   const error = page.getByTestId('model-error');
   await expect(error).toHaveAttribute('data-code', 'corrupt-cache');
   await expect(page.getByTestId('model-error-message')).toContainText('unet/model.onnx has changed since it was imported');
+  await page.screenshot({ path: `${SHOTS}/models-corrupt-cache.png` });
   // Verify finds the same file
   await openModels(page);
   await item.getByRole('button', { name: 'Verify sd-shapes-copy' }).click();
