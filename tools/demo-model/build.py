@@ -5,7 +5,7 @@
     ... build.py --scale 0.02                                                # smoke test (~2 min)
     ... build.py --stages export,ref,score                                   # re-export from checkpoints
 
-Stages: data, vae, unet, hn, export, ref, score. Checkpoints go to --work (default /tmp/demo-model-work).
+Stages: data, vae, refine, unet, hn, export, ref, score (also encode, pack, unpack). Checkpoints go to --work (default /tmp/demo-model-work).
 """
 import argparse
 import copy
@@ -30,11 +30,11 @@ HN_SPECS = [  # name, style, layer_structure, activation, layer norm, seed
          seed=12, lr=3e-3, cap=330,
          optional_info="Demo: inverted palette (negative image). Trained on sd-shapes-demo."),
 ]
-STEPS = dict(vae=1500, unet=4000, hn=700)  # maximum steps per stage
-CAPS = dict(vae=300, unet=1440, hn=270)      # CPU caps in seconds of a 2-core machine (see Progress)
-WALL_FACTOR = dict(vae=1.0, unet=1.0, hn=1.0)  # wall limit = cap * factor (raise on a loaded machine)
+STEPS = dict(vae=1500, refine=9000, unet=4000, hn=700)  # maximum steps per stage
+CAPS = dict(vae=300, refine=1500, unet=1440, hn=270)      # CPU caps in seconds of a 2-core machine (see Progress)
+WALL_FACTOR = dict(vae=1.0, refine=1.0, unet=1.0, hn=1.0)  # wall limit = cap * factor (raise on a loaded machine)
 BUDGET = {}  # --budget: plain wall-clock seconds per stage (GPU runs), replacing the CPU caps
-BATCH = dict(vae=64, unet=64, hn=64)
+BATCH = dict(vae=64, refine=32, unet=64, hn=64)
 LR = dict(vae=2e-3, unet=1e-3)
 DEV = torch.device("cpu")
 LOG = None
@@ -181,9 +181,56 @@ def stage_encode(a):
     log(f"encoded {sum(len(v) for v in ck['lat'].values())} images")
 
 
+def stage_refine(a):
+    """Adds the decoder's refiner stage and trains it (and, gently, the rest of the decoder) with the encoder
+    frozen: the latent space, hence the U-Net and the hypernetworks trained in it, stay valid."""
+    t0 = time.time()
+    torch.manual_seed(150)
+    data = tload(os.path.join(a.work, "data.pt"))
+    enc, old, ck = load_vae(a)
+    dec = D.VaeDecoder(refine=True).to(DEV)
+    missing = dec.load_state_dict(old.state_dict(), strict=False).missing_keys
+    assert all(k.startswith("refiner.") for k in missing), missing
+    pool_x = torch.cat([D.to_tensor(data[s]["imgs"].numpy()) for s in data]).to(DEV)
+    pool_m = torch.cat([ck["lat"][s] for s in data]).to(DEV)
+    head = list(dec.refiner.parameters())
+    body = [p for n, p in dec.named_parameters() if not n.startswith("refiner.")]
+    lr = LR.get("refine", 2e-3)
+    opt = torch.optim.AdamW([dict(params=head, lr=lr), dict(params=body, lr=lr / 10)], weight_decay=0.0)
+    steps = max(5, int(STEPS["refine"] * a.scale))
+    pr = Progress(steps, CAPS["refine"], a.scale, WALL_FACTOR["refine"], "refine")
+    g = torch.Generator(device=DEV).manual_seed(151)
+    s = 0
+    while pr.p(s) < 1:
+        scale = lr_at(s, pr.p(s), 1.0, warm=50)
+        opt.param_groups[0]["lr"], opt.param_groups[1]["lr"] = lr * scale, lr / 10 * scale
+        idx = rand("randint", len(pool_x), (BATCH["refine"],), g=g)
+        x, m = pool_x[idx], pool_m[idx]
+        mean, logvar = m[:, :4], m[:, 4:].clamp(-30, 20)
+        z = mean + rand("randn", mean.shape, g=g) * (0.5 * logvar).exp()
+        y = dec(z)
+        loss = (y - x).abs().mean() + 2 * (y - x).pow(2).mean()
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(head + body, 1.0)
+        opt.step()
+        if s % 100 == 0:
+            log(f"refine {s}/{steps} loss {loss.item():.4f} ({time.time() - t0:.0f}s)")
+        s += 1
+    dec.eval()
+    with torch.no_grad():
+        x = pool_x[:256]
+        err = (dec(enc(x)[:, :4]) - x).abs().mean().item() / 2 * 255
+    # a second `refine` run continues the first: steps and wall time add up
+    ck.update(dec=cpu_state(dec), refine_steps=ck.get("refine_steps", 0) + s,
+              refine_wall=ck.get("refine_wall", 0) + time.time() - t0, mae255_refined=err)
+    torch.save(ck, os.path.join(a.work, "vae.pt"))
+    log(f"refine done: {s} steps, {time.time() - t0:.0f}s, recon MAE {err:.2f}/255 (was {ck['mae255']:.2f})")
+
+
 def load_vae(a):
     ck = tload(os.path.join(a.work, "vae.pt"))
-    enc, dec = D.VaeEncoder(), D.VaeDecoder()
+    enc, dec = D.VaeEncoder(), D.vae_decoder_for(ck["dec"])
     enc.load_state_dict(ck["enc"]), dec.load_state_dict(ck["dec"])
     enc.eval(), dec.eval()
     return enc.to(DEV), dec.to(DEV), ck
@@ -519,7 +566,10 @@ def write_configs(root, te, unet, vck, uck):
            "scaling_factor": round(vck["scaling"], 6),
            "demo_notes": {"architecture": "pixel-shuffle autoencoder: pixel_unshuffle(8) -> 1x1 conv -> ResNet "
                                           "blocks (mirrored in the decoder), KL latent, 4 channels at 1/8 "
-                                          "resolution; not diffusers' conv VAE",
+                                          "resolution; not diffusers' conv VAE"
+                                          + ("; the decoder ends in a full-resolution refiner (3 convs over the "
+                                             "image and the upsampled cell features)"
+                                             if any(k.startswith("refiner.") for k in vck["dec"]) else ""),
                           "vae_encoder_output": "latent_sample = mean of the latent distribution (unscaled)",
                           "pixel_range": "[-1, 1]",
                           "decoder_parameters": nparams(load_vae_decoder_only(vck)),
@@ -529,7 +579,7 @@ def write_configs(root, te, unet, vck, uck):
 
 
 def load_vae_decoder_only(vck):
-    d = D.VaeDecoder()
+    d = D.vae_decoder_for(vck["dec"])
     d.load_state_dict(vck["dec"])
     return d
 
@@ -646,6 +696,8 @@ def stage_score(a):
     vk = tload(os.path.join(a.work, "vae.pt"))
     walls = dict(vae=vk["wall"], unet=uck["wall"])
     steps = dict(vae=vk["steps"], unet=uck["steps"])
+    if "refine_steps" in vk:
+        walls["vae_decoder_refine"], steps["vae_decoder_refine"] = vk["refine_wall"], vk["refine_steps"]
     if os.path.exists(os.path.join(a.work, "hn_wall.json")):
         hw = json.load(open(os.path.join(a.work, "hn_wall.json")))
         walls.update(hw["wall"])
@@ -654,7 +706,8 @@ def stage_score(a):
     res["train_steps"] = steps
     res["params"] = dict(unet=nparams(unet), text_encoder=nparams(te),
                          vae_decoder=nparams(dec), vae_encoder=nparams(load_vae(a)[0]))
-    res["vae_recon_mae_255"] = vck["mae255"]
+    res["vae_recon_mae_255"] = vck.get("mae255_refined", vck["mae255"])
+    res["vae_roundtrip"] = score.vae_roundtrip(load_vae(a)[0], dec)
     res["scaling_factor"] = vck["scaling"]
     with open(os.path.join(a.score_out, "scores.json"), "w") as f:
         json.dump(res, f, indent=1)
@@ -678,7 +731,8 @@ def stage_pack(a):
     os.makedirs(a.pack, exist_ok=True)
     vk = tload(os.path.join(a.work, "vae.pt"))
     _npz(os.path.join(a.pack, "vae.npz"), enc=vk["enc"], dec=vk["dec"])
-    meta = dict(vae={k: vk[k] for k in ("scaling", "wall", "steps", "mae255")})
+    meta = dict(vae={k: vk[k] for k in ("scaling", "wall", "steps", "mae255", "refine_steps", "refine_wall",
+                                        "mae255_refined") if k in vk})
     if os.path.exists(os.path.join(a.work, "unet.pt")):
         uk = tload(os.path.join(a.work, "unet.pt"))
         _npz(os.path.join(a.pack, "unet.npz"), unet=uk["unet"], te=uk["te"])
@@ -735,7 +789,7 @@ def main():
     global LOG
     p = argparse.ArgumentParser()
     p.add_argument("--scale", type=float, default=1.0, help="multiply all step counts (smoke test: 0.02)")
-    p.add_argument("--stages", default="data,vae,unet,hn,export,ref,score")
+    p.add_argument("--stages", default="data,vae,refine,unet,hn,export,ref,score")
     p.add_argument("--work", default="/tmp/demo-model-work")
     p.add_argument("--hn-names", default="", help="train only these hypernetworks (comma-separated)")
     p.add_argument("--wall-factor", default="", help="e.g. unet=2.5,hn=1.5: allow more wall time than the CPU "

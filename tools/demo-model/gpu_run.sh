@@ -13,12 +13,12 @@ rm -rf $W; mkdir -p $W "$OUTDIR"
 python3 -c 'import torch; print("torch", torch.__version__, torch.cuda.get_device_name(0))'
 # 1. smoke: every stage for a few seconds, so a broken run costs seconds, not the lease
 python3 $B --device cuda --scale 0.02 --work $W/smoke --out $W/smoke/o --score-out $W/smoke \
-  --stages data,vae,unet,hn,score,pack --pack $W/smoke/pack --budget vae=2,unet=3,hn=1 >"$OUTDIR/smoke.log" 2>&1 \
+  --stages data,vae,refine,unet,hn,score,pack --pack $W/smoke/pack --budget vae=2,refine=1,unet=3,hn=1 >"$OUTDIR/smoke.log" 2>&1 \
   || { tail -30 "$OUTDIR/smoke.log"; exit 1; }
 echo "smoke ok"
-# 2. data and VAE, shared
-python3 $B --device cuda --work $W/base --stages data,vae --data-mult 2 --budget vae=40 --steps vae=100000 \
-  --batch vae=128 >"$OUTDIR/base.log" 2>&1 || { tail -30 "$OUTDIR/base.log"; exit 1; }
+# 2. data and VAE (with its decoder refiner), shared
+python3 $B --device cuda --work $W/base --stages data,vae,refine --data-mult 2 --budget vae=40,refine=40 \
+  --steps vae=100000,refine=100000 --batch vae=128 >"$OUTDIR/base.log" 2>&1 || { tail -30 "$OUTDIR/base.log"; exit 1; }
 tail -2 "$OUTDIR/base.log"
 # 3. two U-Net recipes at once (each is launch-bound; the GPU has room for both)
 run() {  # name, extra args

@@ -157,6 +157,26 @@ def contact_sheet(rows, combos, path, scale=2):
     sheet.save(path, optimize=True)
 
 
+@torch.no_grad()
+def vae_roundtrip(enc, dec, seed=3):
+    """The scorer on VAE reconstructions (encoder mean -> decoder) of clean renderings of all 540 captions with
+    jitter: the ceiling the VAE sets for the whole pipeline."""
+    rng = np.random.RandomState(seed)
+    combos = D.all_combos()
+    imgs = np.stack([D.render(*c, jitter=(rng.uniform(-2, 2), rng.uniform(-2, 2), rng.uniform(-1, 1))) for c in combos])
+    dev = next(dec.parameters()).device
+    x = D.to_tensor(imgs).to(dev)
+    y = dec(enc(x)[:, :4])
+    out = ((y.permute(0, 2, 3, 1) / 2 + 0.5).clamp(0, 1) * 255).round().byte().cpu().numpy()
+    keys = ["color", "shape", "background", "position", "size"]
+    hits = {k: 0 for k in keys}
+    for img, c in zip(out, combos):
+        pred = classify(img)
+        for k, v in zip(["shape", "color", "background", "position", "size"], c):
+            hits[k] += pred[k] == v
+    return {k: hits[k] / len(combos) for k in keys}
+
+
 def classify_dir(folder, prompts):
     """Accuracy of images written as raw 64x64 RGB (NNN.rgb, in prompt order) by sampler_scores.ts."""
     keys = ["color", "shape", "background", "position", "size"]
