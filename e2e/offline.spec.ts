@@ -179,9 +179,13 @@ async function updateFlow(page: Page, server: StaticServer): Promise<void> {
 
   // the next deployment: a different sw.js (same precache, so it installs quickly)
   server.override('/sw.js', `${readFileSync(path.join(DIST, 'sw.js'), 'utf8')}\n// next version\n`);
-  await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.update());
+  // An update check already in flight (the browser's own, after the reload) absorbs an `update()` call made
+  // meanwhile and resolves with the old script, so check again until the new version is found.
   const prompt = page.getByTestId('update-prompt');
-  await expect(prompt).toBeVisible({ timeout: 60_000 });
+  await expect(async () => {
+    await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.update());
+    await expect(prompt).toBeVisible({ timeout: 5_000 });
+  }).toPass({ timeout: 60_000 });
   await expect(prompt).toContainText('Update available');
   // inside the live region, so it is announced
   await expect(page.getByRole('status').filter({ has: prompt })).toHaveAttribute('aria-live', 'polite');
