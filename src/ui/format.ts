@@ -3,19 +3,8 @@ import type { LayerSpec, SizeRole } from '../state/hypernetwork-entry.ts';
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
-/** 87_787_008 → "87.8 MB" (SI units, as file managers show sizes). */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 'B';
-  for (const next of units) {
-    if (value < 1000) break;
-    value /= 1000;
-    unit = next;
-  }
-  return `${value < 10 ? value.toFixed(2) : value < 100 ? value.toFixed(1) : value.toFixed(0)} ${unit}`;
-}
+/** 87_787_008 → "87.8 MB": the core's formatter, so the UI and the core's messages write sizes alike. */
+export { formatBytes } from '../core/storage/bytes.ts';
 
 /** 21939840 → "21,939,840". */
 export function formatInteger(n: number): string {

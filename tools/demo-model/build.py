@@ -21,6 +21,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dmlib as D  # noqa: E402
+import score  # noqa: E402
 
 DEMO = "sd-shapes-demo"
 HN_SPECS = [  # name, style, layer_structure, activation, layer norm, seed
@@ -154,12 +155,7 @@ def stage_vae(a):
     steps = s
     enc.eval(), dec.eval()
     # latents of the whole dataset (mean, logvar) and the SD-style scaling factor 1/std
-    lat = {}
-    with torch.no_grad():
-        for style in data:
-            imgs = data[style]["imgs"]
-            ms = [enc(D.to_tensor(imgs[i:i + 256].numpy()).to(DEV)).cpu() for i in range(0, len(imgs), 256)]
-            lat[style] = torch.cat(ms)
+    lat = encode_dataset(enc, data)
     scaling = float(1.0 / lat["plain"][:, :4].std())
     with torch.no_grad():
         x = D.to_tensor(data["plain"]["imgs"][:256].numpy()).to(DEV)
@@ -170,13 +166,18 @@ def stage_vae(a):
     log(f"vae done: {steps} steps, {time.time() - t0:.0f}s, scaling_factor {scaling:.5f}, recon MAE {err:.2f}/255")
 
 
+@torch.no_grad()
+def encode_dataset(enc, data):
+    """Encoder moments (mean, logvar) of every image, per style, on the CPU."""
+    return {style: torch.cat([enc(D.to_tensor(d["imgs"][i:i + 256].numpy()).to(DEV)).cpu()
+                              for i in range(0, len(d["imgs"]), 256)]) for style, d in data.items()}
+
+
 def stage_encode(a):
     """Latents of the dataset with an existing VAE (after `unpack`, whose vae.pt carries none)."""
     data = tload(os.path.join(a.work, "data.pt"))
     enc, _, ck = load_vae(a)
-    with torch.no_grad():
-        ck["lat"] = {style: torch.cat([enc(D.to_tensor(d["imgs"][i:i + 256].numpy()).to(DEV)).cpu()
-                                       for i in range(0, len(d["imgs"]), 256)]) for style, d in data.items()}
+    ck["lat"] = encode_dataset(enc, data)
     torch.save(ck, os.path.join(a.work, "vae.pt"))
     log(f"encoded {sum(len(v) for v in ck['lat'].values())} images")
 
@@ -666,7 +667,7 @@ def stage_ref(a):
     put("sample_latents", torch.stack(rec["x"]))  # [21,1,4,8,8]: initial (noise*sigma0) + after each step
     put("sample_final_latent", x)
     put("sample_image", img)  # decoder output [-1,1]
-    u8 = ((img[0].permute(1, 2, 0) / 2 + 0.5).clamp(0, 1) * 255).round().byte().numpy()
+    u8 = score.to_uint8(img)[0]
     Image.fromarray(u8).save(os.path.join(out, "sample_image.png"))
     manifest["sampling"] = dict(prompt=SAMPLE_PROMPT, negative_prompt="", seed=42, sampler="Euler a",
                                 steps=20, cfg_scale=7.0, width=64, height=64, noise_source="CPU torch.randn",
@@ -687,7 +688,6 @@ def stage_ref(a):
 
 # ------------------------------------------------------------------------------------------------ score
 def stage_score(a):
-    import score
     te, unet, uck = load_base(a)
     _, dec, vck = load_vae(a)
     hns = {s["name"]: load_hn(os.path.join(a.hn_dir, s["name"] + ".pt")).to(DEV) for s in HN_SPECS}

@@ -21,6 +21,29 @@ import torch
 import dmlib as D
 
 
+KEYS = ["color", "shape", "background", "position", "size"]
+
+
+def truth_of(combo):
+    """A caption's words, by criterion (combo order: shape, colour, background, position, size)."""
+    return dict(zip(["shape", "color", "background", "position", "size"], combo))
+
+
+def to_uint8(img):
+    """Decoder output [B,3,H,W] in [-1,1] -> uint8 [B,H,W,3], rounded as the app does."""
+    return ((img.permute(0, 2, 3, 1) / 2 + 0.5).clamp(0, 1) * 255).round().byte().cpu().numpy()
+
+
+def accuracy(imgs, combos):
+    """Share of images whose classification matches each criterion of their caption."""
+    hits = {k: 0 for k in KEYS}
+    for img, c in zip(imgs, combos):
+        pred, truth = classify(img), truth_of(c)
+        for k in KEYS:
+            hits[k] += pred[k] == truth[k]
+    return {k: hits[k] / len(combos) for k in KEYS}
+
+
 def hue_of(rgb):
     h, s, v = colorsys.rgb_to_hsv(*(np.asarray(rgb, np.float64) / 255))
     return h * 360, s, v
@@ -96,7 +119,7 @@ def generate(te, unet, dec, scaling, combos, seeds, hns=(), batch=60):
         gens = [torch.Generator().manual_seed(s) for s in seeds[i:i + batch]]
         x = D.sample_euler_a(unet, ks, cond, un.expand(len(cb), -1, -1), gens, 20, 7.0)
         img = dec(x / scaling)
-        imgs.append(((img.permute(0, 2, 3, 1) / 2 + 0.5).clamp(0, 1) * 255).round().byte().cpu().numpy())
+        imgs.append(to_uint8(img))
     unet.hn = None
     return np.concatenate(imgs)
 
@@ -106,17 +129,11 @@ def run(te, unet, dec, scaling, hns, n=120, sheet=None, n_style=48):
     combos = prompt_list(n)
     seeds = [1000 + i for i in range(n)]
     imgs = generate(te, unet, dec, scaling, combos, seeds)
-    keys = ["color", "shape", "background", "position", "size"]
-    hits = {k: 0 for k in keys}
     per = []
     for img, c in zip(imgs, combos):
-        pred = classify(img)
-        truth = dict(shape=c[0], color=c[1], background=c[2], position=c[3], size=c[4])
-        ok = {k: pred[k] == truth[k] for k in keys}
-        for k in keys:
-            hits[k] += ok[k]
-        per.append(dict(prompt=D.caption(*c), pred={k: pred[k] for k in keys}, ok=ok))
-    res = {"n_prompts": n, "accuracy": {k: hits[k] / n for k in keys}, "per_prompt": per}
+        pred, truth = classify(img), truth_of(c)
+        per.append(dict(prompt=D.caption(*c), pred={k: pred[k] for k in KEYS}, ok={k: pred[k] == truth[k] for k in KEYS}))
+    res = {"n_prompts": n, "accuracy": accuracy(imgs, combos), "per_prompt": per}
     # style scores
     sc = combos[:n_style]
     ss = seeds[:n_style]
@@ -166,28 +183,13 @@ def vae_roundtrip(enc, dec, seed=3):
     imgs = np.stack([D.render(*c, jitter=(rng.uniform(-2, 2), rng.uniform(-2, 2), rng.uniform(-1, 1))) for c in combos])
     dev = next(dec.parameters()).device
     x = D.to_tensor(imgs).to(dev)
-    y = dec(enc(x)[:, :4])
-    out = ((y.permute(0, 2, 3, 1) / 2 + 0.5).clamp(0, 1) * 255).round().byte().cpu().numpy()
-    keys = ["color", "shape", "background", "position", "size"]
-    hits = {k: 0 for k in keys}
-    for img, c in zip(out, combos):
-        pred = classify(img)
-        for k, v in zip(["shape", "color", "background", "position", "size"], c):
-            hits[k] += pred[k] == v
-    return {k: hits[k] / len(combos) for k in keys}
+    return accuracy(to_uint8(dec(enc(x)[:, :4])), combos)
 
 
 def classify_dir(folder, prompts):
     """Accuracy of images written as raw 64x64 RGB (NNN.rgb, in prompt order) by sampler_scores.ts."""
-    keys = ["color", "shape", "background", "position", "size"]
-    hits = {k: 0 for k in keys}
-    for i, p in enumerate(prompts):
-        img = np.fromfile(f"{folder}/{i:03d}.rgb", dtype=np.uint8).reshape(64, 64, 3)
-        pred = classify(img)
-        truth = dict(zip(["shape", "color", "background", "position", "size"], p["combo"]))
-        for k in keys:
-            hits[k] += pred[k] == truth[k]
-    return {k: hits[k] / len(prompts) for k in keys}
+    imgs = [np.fromfile(f"{folder}/{i:03d}.rgb", dtype=np.uint8).reshape(64, 64, 3) for i in range(len(prompts))]
+    return accuracy(imgs, [p["combo"] for p in prompts])
 
 
 if __name__ == "__main__":

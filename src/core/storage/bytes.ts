@@ -1,4 +1,4 @@
-/** Byte counts in messages the core writes ("storage full: needs 3.44 GB, 1.20 GB free"). SI units. */
+/** 87_787_008 → "87.8 MB" (SI units, as file managers show sizes); the UI and the core's messages use it. */
 export function formatBytes(bytes: number): string {
   if (bytes < 1000) return `${bytes} B`;
   const units = ['kB', 'MB', 'GB', 'TB'];
