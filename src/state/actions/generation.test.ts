@@ -6,15 +6,7 @@ import { DEMO_MODEL } from '../model-types.ts';
 import { resetStudio, useStudio } from '../store.ts';
 import { deferred, engine, fakeResponse, resetEngine } from './test-engine.ts';
 
-vi.mock('../../engine/client.ts', async () => {
-  const { engine } = await import('./test-engine.ts');
-  return {
-    getEngine: () => engine,
-    EngineCrashedError: class EngineCrashedError extends Error {
-      override name = 'EngineCrashedError';
-    },
-  };
-});
+vi.mock('../../engine/client.ts', async () => (await import('./test-engine.ts')).clientModule());
 
 const { cancelGeneration, generate, previewInterval, resultFileName, resultPng, reuseLastSeed, setParams, MAX_SEED } = await import('./generation.ts');
 const { loadModel, reloadModel } = await import('./models.ts');

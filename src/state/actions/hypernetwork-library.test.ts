@@ -5,12 +5,9 @@ import { resetStudio, useStudio } from '../store.ts';
 
 const inspect = vi.fn<EngineApi['inspectHypernetwork']>();
 
-vi.mock('../../engine/client.ts', () => ({
-  getEngine: (): Partial<EngineApi> => ({ inspectHypernetwork: inspect, forgetHypernetwork: async () => undefined, setHypernetworks: vi.fn() }),
-  EngineCrashedError: class EngineCrashedError extends Error {
-    override name = 'EngineCrashedError';
-  },
-}));
+vi.mock('../../engine/client.ts', async () =>
+  (await import('./test-engine.ts')).clientModule(() => ({ inspectHypernetwork: inspect, forgetHypernetwork: async () => undefined, setHypernetworks: vi.fn() })),
+);
 
 const { addHypernetworkFiles, removeHypernetwork, renameHypernetwork, restoreHypernetworks, setHypernetworkLibrary } = await import('./hypernetworks.ts');
 

@@ -6,12 +6,7 @@ import { resetStudio, useStudio } from '../store.ts';
 const inspect = vi.fn<EngineApi['inspectHypernetwork']>();
 
 // The real client starts a Worker; these tests only check what the actions do with its answers.
-vi.mock('../../engine/client.ts', () => ({
-  getEngine: (): Partial<EngineApi> => ({ inspectHypernetwork: inspect }),
-  EngineCrashedError: class EngineCrashedError extends Error {
-    override name = 'EngineCrashedError';
-  },
-}));
+vi.mock('../../engine/client.ts', async () => (await import('./test-engine.ts')).clientModule(() => ({ inspectHypernetwork: inspect })));
 
 const { addHypernetworkFiles, clearHypernetworks, removeHypernetwork, MAX_HYPERNETWORK_BYTES } = await import(
   './hypernetworks'

@@ -6,15 +6,7 @@ import { resetStudio, useStudio } from '../store.ts';
 import { deferred, demoInfo, engine, resetEngine } from './test-engine.ts';
 
 // The real client starts a Worker; these tests only check what the actions do with its answers.
-vi.mock('../../engine/client.ts', async () => {
-  const { engine } = await import('./test-engine.ts');
-  return {
-    getEngine: () => engine,
-    EngineCrashedError: class EngineCrashedError extends Error {
-      override name = 'EngineCrashedError';
-    },
-  };
-});
+vi.mock('../../engine/client.ts', async () => (await import('./test-engine.ts')).clientModule());
 
 const { loadModel, reloadModel, setBackendChoice, startStudio, startupRequest } = await import('./models.ts');
 const { generate } = await import('./generation.ts');

@@ -10,13 +10,8 @@ import { deferred, engine, fakeResponse, fakeStack, resetEngine } from './test-e
 const inspect = vi.fn<EngineApi['inspectHypernetwork']>();
 
 vi.mock('../../engine/client.ts', async () => {
-  const { engine } = await import('./test-engine.ts');
-  return {
-    getEngine: () => ({ ...engine, inspectHypernetwork: inspect }),
-    EngineCrashedError: class EngineCrashedError extends Error {
-      override name = 'EngineCrashedError';
-    },
-  };
+  const { clientModule, engine } = await import('./test-engine.ts');
+  return clientModule(() => ({ ...engine, inspectHypernetwork: inspect }));
 });
 
 const { addHypernetworkFiles, removeHypernetwork, clearHypernetworks } = await import('./hypernetworks.ts');

@@ -4,15 +4,7 @@ import type { SourceFile } from '../../core/storage/storage-fs.ts';
 import { resetStudio, useStudio } from '../store.ts';
 import { engine, resetEngine } from './test-engine.ts';
 
-vi.mock('../../engine/client.ts', async () => {
-  const { engine } = await import('./test-engine.ts');
-  return {
-    getEngine: () => engine,
-    EngineCrashedError: class EngineCrashedError extends Error {
-      override name = 'EngineCrashedError';
-    },
-  };
-});
+vi.mock('../../engine/client.ts', async () => (await import('./test-engine.ts')).clientModule());
 
 const { deleteInstalledModel, importModelFolder, initStorage, setStorageBackend, verifyInstalledModel } = await import('./storage.ts');
 

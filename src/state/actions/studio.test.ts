@@ -9,13 +9,8 @@ import { deferred, engine, fakeResponse, resetEngine } from './test-engine.ts';
 const inspect = vi.fn<EngineApi['inspectHypernetwork']>();
 
 vi.mock('../../engine/client.ts', async () => {
-  const { engine } = await import('./test-engine.ts');
-  return {
-    getEngine: () => ({ ...engine, inspectHypernetwork: inspect }),
-    EngineCrashedError: class EngineCrashedError extends Error {
-      override name = 'EngineCrashedError';
-    },
-  };
+  const { clientModule, engine } = await import('./test-engine.ts');
+  return clientModule(() => ({ ...engine, inspectHypernetwork: inspect }));
 });
 
 const { addHypernetworkFiles } = await import('./hypernetworks.ts');

@@ -84,6 +84,19 @@ export const engine = {
 };
 
 /** Default behaviour: loads report file and compile progress, then the demo's info; runs finish at once. */
+/**
+ * `engine/client.ts` as the action tests mock it (the real one starts a Worker):
+ * `vi.mock('../../engine/client.ts', async () => (await import('./test-engine.ts')).clientModule())`.
+ */
+export function clientModule(getEngine: () => Partial<EngineApi> = () => engine) {
+  return {
+    getEngine,
+    EngineCrashedError: class EngineCrashedError extends Error {
+      override name = 'EngineCrashedError';
+    },
+  };
+}
+
 export function resetEngine(): void {
   fakeStack = new FakeStack();
   engine.setHypernetworks.mockReset().mockImplementation(async (stack, onProgress) => fakeStack.set(stack, onProgress));
