@@ -4,20 +4,14 @@
  * what is alive: the images equal the per-call CPU path's bit for bit, with and without hypernetwork K/V
  * contexts, and nothing stays held after a run that finishes, is cancelled or fails.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fsModelSource } from '../src/cli/fs-model-source.ts';
 import type { GenerateRequest, StableDiffusionPipeline } from '../src/core/diffusion/pipeline/pipeline.ts';
 import { isStudioError } from '../src/core/errors.ts';
 import type { OrtTensor } from '../src/core/onnx/ort.ts';
 import type { TensorResidency } from '../src/core/onnx/residency.ts';
-import { Engine } from '../src/engine/engine.ts';
-
-const ROOT = new URL('../', import.meta.url);
-const MODEL = fileURLToPath(new URL('public/models/sd-shapes-demo/', ROOT));
-const STRIPES = fileURLToPath(new URL('public/hypernetworks/stripes.pt', ROOT));
+import type { Engine } from '../src/engine/engine.ts';
+import { demoEngine } from './support/demo-engine.ts';
 
 const request: GenerateRequest = {
   prompt: 'a small red circle on the left, white background',
@@ -64,14 +58,12 @@ function useResidency(pipeline: StableDiffusionPipeline, residency: TensorReside
 }
 
 describe('U-Net contexts held for a whole generation', { timeout: 120_000 }, () => {
-  const engine = new Engine({ loadOrt: async () => ort as never, threads: 1 });
+  let engine: Engine;
   let pipeline: StableDiffusionPipeline;
 
   beforeAll(async () => {
-    await engine.loadFrom(fsModelSource(MODEL), 'wasm');
+    engine = await demoEngine();
     pipeline = engine.loaded!;
-    const buf = readFileSync(STRIPES);
-    await engine.inspectHypernetwork({ name: 'stripes.pt', bytes: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) }, 'hn-1');
   }, 120_000);
   afterAll(() => engine.unloadModel());
 

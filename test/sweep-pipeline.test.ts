@@ -3,17 +3,11 @@
  * each batch row with its own strength) gives the images a sequential sweep and single generations give, and
  * each image's parameters carry its own `<hypernet:…>` multiplier.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fsModelSource } from '../src/cli/fs-model-source.ts';
 import type { GenerateRequest } from '../src/core/diffusion/pipeline/pipeline.ts';
-import { Engine } from '../src/engine/engine.ts';
-
-const ROOT = new URL('../', import.meta.url);
-const MODEL = fileURLToPath(new URL('public/models/sd-shapes-demo/', ROOT));
-const STRIPES = fileURLToPath(new URL('public/hypernetworks/stripes.pt', ROOT));
+import type { Engine } from '../src/engine/engine.ts';
+import { demoEngine } from './support/demo-engine.ts';
 
 const request: GenerateRequest = {
   prompt: 'a small red circle on the left, white background',
@@ -36,13 +30,11 @@ function maxDiff(a: ArrayBuffer, b: ArrayBuffer): number {
 }
 
 describe('strength sweep on the demo model', { timeout: 120_000 }, () => {
-  const engine = new Engine({ loadOrt: async () => ort as never, threads: 1 });
+  let engine: Engine;
   const strengths = [0, 0.5, 1];
 
   beforeAll(async () => {
-    await engine.loadFrom(fsModelSource(MODEL), 'wasm');
-    const buf = readFileSync(STRIPES);
-    await engine.inspectHypernetwork({ name: 'stripes.pt', bytes: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) }, 'hn-1');
+    engine = await demoEngine();
     await engine.setHypernetworks([{ id: 'hn-1', strength: 0.8 }]);
   });
   afterAll(() => engine.unloadModel());
@@ -92,10 +84,7 @@ describe('strength sweep on the demo model', { timeout: 120_000 }, () => {
         },
       },
     };
-    const small = new Engine({ loadOrt: async () => tight as never, threads: 1 });
-    await small.loadFrom(fsModelSource(MODEL), 'wasm');
-    const buf = readFileSync(STRIPES);
-    await small.inspectHypernetwork({ name: 'stripes.pt', bytes: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) }, 'hn-1');
+    const small = await demoEngine(tight);
     await small.setHypernetworks([{ id: 'hn-1', strength: 0.8 }]);
     try {
       const swept = await small.generate({ ...request, sweep: { index: 0, strengths } });
