@@ -4,9 +4,10 @@
  * float32 [1] input `hypernetwork_strength_<i>` per hypernetwork, or, with --bake, the strengths (1 when
  * omitted) as constants and exactly the original inputs. Large weights go to OUT.onnx_data.
  */
-import { closeSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { relocateExternal } from '../core/onnx/external.ts';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import { StudioError } from '../core/errors.ts';
+import { externalLocations, relocateExternal } from '../core/onnx/external.ts';
 import { patchModel, type PatchReport, type StackEntry } from '../core/onnx/patch.ts';
 import { decodeModel, encodeModel } from '../core/onnx/proto.ts';
 import { parse } from './args.ts';
@@ -55,28 +56,49 @@ export async function patchCommand(args: string[]): Promise<void> {
   const model = decodeModel(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
   const report = patchModel(model, stack, { bake: values.bake ?? false });
 
-  const sources = new Map<string, number>();
+  const sources = new Map<string, { fd: number; size: number }>();
+  const folder = resolve(dirname(input));
   const read = (location: string, offset: number, length: number): Uint8Array => {
-    const path = resolve(dirname(input), location);
+    // `location` passed checkLocation (relative, no `..`); resolving must still land inside the model's folder
+    const path = resolve(folder, location);
+    if (!path.startsWith(folder + sep)) throw new StudioError('unsafe-path', `${input} names external data outside its folder ("${location}").`);
     if (path === resolve(dataPath)) throw new UsageError(`--out would overwrite ${location}, which ${input} reads; choose another name`);
-    let fd = sources.get(path);
-    if (fd === undefined) sources.set(path, (fd = openSync(path, 'r')));
+    let source = sources.get(path);
+    if (source === undefined) {
+      const fd = openSync(path, 'r');
+      sources.set(path, (source = { fd, size: fstatSync(fd).size }));
+    }
+    const { fd } = source;
+    if (offset + length > source.size) throw new StudioError('bad-model-folder', `${location} is shorter than ${input} says (${offset + length} bytes needed, ${source.size} there): truncated external data.`);
     const bytes = new Uint8Array(length);
     if (readSync(fd, bytes, 0, length, offset) !== length) throw new UsageError(`${location} is shorter than ${input} says (truncated external data)`);
     return bytes;
   };
   if (resolve(out) === resolve(input)) throw new UsageError('--out must differ from the input model');
+  // every location is checked before a byte is read or written (externalRef refuses unsafe ones)
+  externalLocations(model);
+  // written under temporary names and renamed at the end: a failure leaves an existing OUT pair as it was
+  const tmp = `.tmp-${process.pid}`;
   let fdOut: number | undefined;
+  let done = false;
   try {
     const size = relocateExternal(model, dataName, read, (bytes, offset) => {
-      fdOut ??= openSync(dataPath, 'w');
+      fdOut ??= openSync(dataPath + tmp, 'w');
       writeSync(fdOut, bytes, 0, bytes.length, offset);
     });
-    writeFileSync(out, encodeModel(model));
+    writeFileSync(out + tmp, encodeModel(model));
+    if (fdOut !== undefined) {
+      closeSync(fdOut);
+      fdOut = undefined;
+      renameSync(dataPath + tmp, dataPath);
+    }
+    renameSync(out + tmp, out);
+    done = true;
     console.log(`wrote ${out}${size ? ` + ${dataName} (${(size / 2 ** 20).toFixed(1)} MiB)` : ''}\n${describePatch(report, stack.length)}`);
     if (!values.bake && specs.some((s) => s.strength !== undefined)) console.log('note: FILE.pt:STRENGTH is used with --bake only; otherwise feed the strength inputs at run time');
   } finally {
     if (fdOut !== undefined) closeSync(fdOut);
-    for (const fd of sources.values()) closeSync(fd);
+    for (const { fd } of sources.values()) closeSync(fd);
+    if (!done) for (const path of [dataPath + tmp, out + tmp]) rmSync(path, { force: true });
   }
 }

@@ -43,7 +43,9 @@ export type ErrorCode =
   // the model store (OPFS)
   | 'storage-full'
   | 'corrupt-cache'
-  | 'storage-unavailable';
+  | 'storage-unavailable'
+  // a path in a model folder (manifest entry, external-data location) that would leave the folder
+  | 'unsafe-path';
 
 export class StudioError extends Error {
   override name = 'StudioError';

@@ -5,6 +5,7 @@
  * in an external file (Optimum's `model.onnx_data`) keep their references.
  */
 import { StudioError } from '../errors.ts';
+import { isSafeRelativePath } from '../paths.ts';
 import { EXTERNAL, int, type ModelProto, type TensorProto } from './proto.ts';
 
 /** Tensors at least this large (bytes) are referenced, not embedded (ORT and onnx use 1 KiB too). */
@@ -16,12 +17,37 @@ export interface ExternalRef {
   length: number;
 }
 
+/**
+ * An external-data location as a path relative to the graph's folder, or `unsafe-path`: absolute paths, `..`,
+ * backslashes and drive letters are refused before anything is opened (ONNX resolves `location` against the
+ * model file's folder; a crafted graph must not reach `/etc/passwd` or a sibling model).
+ */
+export function checkLocation(location: string, tensor: string): string {
+  const normalized = location.startsWith('./') ? location.slice(2) : location;
+  if (!isSafeRelativePath(normalized)) {
+    throw new StudioError('unsafe-path', `Initializer "${tensor}" names external data outside the model folder ("${location.slice(0, 200)}"); only files inside the folder are read.`, {
+      location: location.slice(0, 200),
+    });
+  }
+  return normalized;
+}
+
+/** A byte count or offset of external data: a decimal integer in [0, 2^53). */
+function externalNumber(value: string | undefined, key: string, tensor: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d{1,16}$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw new StudioError('graph-error', `Initializer "${tensor}" has an invalid external-data ${key} ("${value.slice(0, 40)}").`);
+  }
+  return Number(value);
+}
+
 export function externalRef(t: TensorProto): ExternalRef | null {
   if (t.data_location !== EXTERNAL) return null;
+  const name = t.name ?? '';
   const get = (k: string): string | undefined => t.external_data?.find((e) => e.key === k)?.value;
   const location = get('location');
-  if (!location) throw new StudioError('graph-error', `Initializer "${t.name}" is external but names no file.`);
-  return { location, offset: Number(get('offset') ?? 0), length: get('length') === undefined ? -1 : Number(get('length')) };
+  if (!location) throw new StudioError('graph-error', `Initializer "${name}" is external but names no file.`);
+  return { location: checkLocation(location, name), offset: externalNumber(get('offset'), 'offset', name, 0), length: externalNumber(get('length'), 'length', name, -1) };
 }
 
 export function setExternal(t: TensorProto, ref: ExternalRef): void {

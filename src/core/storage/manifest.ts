@@ -3,6 +3,8 @@
  * folder without a valid manifest is an import that never finished (the commit marker: OPFS folders cannot
  * be renamed in Chromium 156, `FileSystemHandle.move` is missing).
  */
+import { isSafeRelativePath } from '../paths.ts';
+
 export const MANIFEST_FORMAT = 'hnstudio-model/1';
 
 export interface ManifestFile {
@@ -55,10 +57,8 @@ export function parseManifest(bytes: Uint8Array): ModelManifest | null {
   return buildManifest(id, name, parsed, new Date(importedAt));
 }
 
-/** A relative path with no empty, `.` or `..` segment: a manifest cannot point outside its folder. */
-export function isSafePath(path: string): boolean {
-  return path.length > 0 && path.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
-}
+/** A manifest cannot point outside its folder (see `isSafeRelativePath`). */
+export const isSafePath = isSafeRelativePath;
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
