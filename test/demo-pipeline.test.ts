@@ -12,6 +12,7 @@ import { ImageRng } from '../src/core/diffusion/noise/index.ts';
 import { StableDiffusionPipeline } from '../src/core/diffusion/pipeline/pipeline.ts';
 import { DiscreteSchedule, getSampler, parseSchedulerConfig } from '../src/core/diffusion/schedulers/index.ts';
 import { ClipTokenizer } from '../src/core/diffusion/tokenizer/index.ts';
+import { webRuntime } from '../src/engine/runtime.ts';
 
 const ROOT = process.env.HN_DEMO_ROOT ? new URL(`file://${process.env.HN_DEMO_ROOT.replace(/\/?$/, '/')}`) : new URL('../', import.meta.url);
 const REF = new URL('test/reference/demo/', ROOT);
@@ -37,10 +38,8 @@ const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
 describe('demo pipeline vs PyTorch', { timeout: 120_000 }, () => {
   let pipeline: StableDiffusionPipeline;
   beforeAll(async () => {
-    ort.env.wasm.numThreads = 1;
-    ort.env.logLevel = 'error';
-    pipeline = await StableDiffusionPipeline.load(fsModelSource(MODEL), ort, { backend: 'wasm' });
-  });
+    pipeline = await StableDiffusionPipeline.load(fsModelSource(MODEL), webRuntime(ort, { threads: 1 }), { backend: 'wasm' });
+  }, 120_000);
   afterAll(() => pipeline?.release());
 
   it('tokenizes the prompts to the same ids and encodes them to the same hidden states', async () => {

@@ -83,7 +83,7 @@ describe('U-Net contexts held for a whole generation', { timeout: 120_000 }, () 
       expect(Buffer.from(held.images[0]!.latent.buffer).equals(Buffer.from(cpu.images[0]!.latent.buffer))).toBe(true);
       expect(held.images[0]!.image.data).toEqual(cpu.images[0]!.image.data);
       // cond+uncond batched: the text states (and the K/V contexts) as one tensor each, fed at every call
-      const inputs = stack.length && (pipeline as unknown as { contextModel: unknown }).contextModel ? 3 : 1;
+      const inputs = stack.length && (pipeline as unknown as { unet: { contextModel: unknown } }).unet.contextModel ? 3 : 1;
       expect(state.holds).toBe(inputs);
       expect([...state.feeds.values()]).toEqual(Array(inputs).fill(held.timings.unetCalls));
       expect(state.live).toBe(0);
@@ -102,7 +102,7 @@ describe('U-Net contexts held for a whole generation', { timeout: 120_000 }, () 
       expect(state.holds).toBeGreaterThan(0);
       expect(state.live).toBe(0);
 
-      const unet = (pipeline as unknown as { unet: { session: { run: (...a: unknown[]) => Promise<unknown> } } }).unet;
+      const unet = (pipeline as unknown as { unet: { model: { session: { run: (...a: unknown[]) => Promise<unknown> } } } }).unet.model;
       const run = unet.session.run;
       let calls = 0;
       unet.session.run = function (this: unknown, ...a: unknown[]) {

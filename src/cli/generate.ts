@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { DEFAULT_SAMPLER, findSampler, samplerLabels } from '../core/diffusion/schedulers/index.ts';
 import { encodePng } from '../core/formats/png.ts';
 import type { ProgressEvent } from '../core/progress.ts';
+import type { BackendChoice, ModelInfo } from '../engine/api.ts';
 import { Engine } from '../engine/engine.ts';
 import { parse } from './args.ts';
 import { UsageError } from './errors.ts';
@@ -24,10 +25,31 @@ function progressPrinter(): (e: ProgressEvent) => void {
   };
 }
 
+/** The engine on the runtime `--backend` names: native onnxruntime (cpu, webgpu) or onnxruntime-web (wasm). */
+function engineFor(backend: string, threads: number | undefined): Engine {
+  if (backend === 'wasm') return new Engine({ loadOrt: () => import('onnxruntime-web'), threads: threads ?? 1 });
+  return new Engine({ loadRuntime: async () => (await import('../engine/runtime-node.ts')).nativeRuntime({ threads }) });
+}
+
+const MIB = 2 ** 20;
+const mib = (n: number | null): string => (n === null ? '–' : `${(n / MIB).toFixed(0)} MiB`);
+
+/** The load report, one line per phase (`--verbose`). */
+export function describeLoad(info: ModelInfo): string {
+  const { plan, memory, conversions, weights } = info.load;
+  return [
+    `backend ${info.backend}${info.adapter ? ` (${info.adapter})` : ''}, U-Net ${info.precision}; weights: text encoder ${mib(weights.textEncoder)}, U-Net ${mib(weights.unet)}, VAE ${mib(weights.vae)}`,
+    `plan: ${plan.fits ? 'fits' : 'does not fit'}${plan.limitBytes ? `, ≈${mib(plan.totalBytes)} of ${mib(plan.limitBytes)}` : ''}; largest activation ${mib(plan.largestBufferBytes)}${plan.upcast ? '; fp16 weights converted to fp32 at load' : ''}`,
+    ...conversions.map((c) => `converted ${c.network} (${c.change}): ${mib(c.fromBytes)} → ${mib(c.toBytes)}`),
+    ...memory.map((m) => `  ${m.phase.padEnd(22)} ${(m.ms / 1000).toFixed(1).padStart(6)} s   JS/RSS ${mib(m.jsBytes).padStart(9)}   wasm heap ${mib(m.wasmHeapBytes).padStart(9)}   GPU (est.) ${mib(m.gpuBytesEstimate).padStart(9)}`),
+  ].join('\n');
+}
+
 /**
  * `hnstudio generate --model DIR --prompt TEXT [--negative TEXT] [--sampler NAME] [--steps 20] [--cfg 7]
- *  [--seed N] [--width W] [--height H] [--batch-count N] [--hypernetwork FILE.pt[:STRENGTH]]… --out FILE.png`
- *  — the app's engine, in Node (WASM).
+ *  [--seed N] [--width W] [--height H] [--batch-count N] [--hypernetwork FILE.pt[:STRENGTH]]…
+ *  [--backend cpu|wasm|webgpu] [--threads N] [--verbose] --out FILE.png` — the app's engine in Node: native
+ *  onnxruntime on the CPU by default (no 4 GiB heap: full-size models run), onnxruntime-web's WASM on request.
  */
 export async function generateCommand(args: string[]): Promise<void> {
   const { values } = parse(
@@ -44,11 +66,15 @@ export async function generateCommand(args: string[]): Promise<void> {
       height: { type: 'string' },
       'batch-count': { type: 'string' },
       threads: { type: 'string' },
+      backend: { type: 'string' },
+      verbose: { type: 'boolean' },
       hypernetwork: { type: 'string', multiple: true },
       out: { type: 'string' },
     },
     [],
   );
+  const backend = values.backend ?? 'cpu';
+  if (!['cpu', 'wasm', 'webgpu'].includes(backend)) throw new UsageError(`--backend must be cpu, wasm or webgpu (got "${backend}")`);
   if (!values.model) throw new UsageError('--model DIR is required');
   if (values.prompt === undefined) throw new UsageError('--prompt TEXT is required');
   if (!values.out) throw new UsageError('--out FILE.png is required');
@@ -60,9 +86,16 @@ export async function generateCommand(args: string[]): Promise<void> {
   // A1111: -1 means a random seed; the one used is printed and written into the PNG
   const seed = seedArg < 0 ? Math.floor(Math.random() * 0xffffffff) : seedArg;
 
-  const engine = new Engine({ loadOrt: () => import('onnxruntime-web'), threads: int(values.threads, 'threads', 1) });
+  const threads = values.threads === undefined ? undefined : int(values.threads, 'threads', 1);
+  const engine = engineFor(backend, threads);
   const onProgress = progressPrinter();
-  const info = await engine.loadFrom(fsModelSource(values.model), 'wasm', onProgress);
+  const width = values.width === undefined ? undefined : int(values.width, 'width', 0);
+  const height = values.height === undefined ? undefined : int(values.height, 'height', 0);
+  const info = await engine.loadFrom(fsModelSource(values.model), backend as BackendChoice, onProgress, { width, height });
+  if (values.verbose) {
+    if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+    console.log(describeLoad(info));
+  }
   const stack = [];
   for (const [i, arg] of (values.hypernetwork ?? []).entries()) {
     const { path, strength } = parseHypernetworkArg(arg);
@@ -85,8 +118,8 @@ export async function generateCommand(args: string[]): Promise<void> {
       steps: int(values.steps, 'steps', 20),
       cfgScale: cfg,
       seed,
-      width: int(values.width, 'width', size),
-      height: int(values.height, 'height', size),
+      width: width ?? size,
+      height: height ?? size,
       batchCount,
     },
     onProgress,

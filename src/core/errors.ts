@@ -45,7 +45,9 @@ export type ErrorCode =
   | 'corrupt-cache'
   | 'storage-unavailable'
   // a path in a model folder (manifest entry, external-data location) that would leave the folder
-  | 'unsafe-path';
+  | 'unsafe-path'
+  // the memory plan says the model cannot run on the chosen backend (checked before loading)
+  | 'model-too-large';
 
 export class StudioError extends Error {
   override name = 'StudioError';

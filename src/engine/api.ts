@@ -2,11 +2,11 @@
  * The one contract between the UI and the engine. `Engine` implements it in-process (CLI, tests); the worker
  * exposes that same object and `client.ts` wraps it, so callers never know which transport they use.
  */
-import type { ContextUploads, GenerateRequest, PipelineInfo, SweepReport, SweepRequest } from '../core/diffusion/pipeline/pipeline.ts';
+import type { ContextUploads, GenerateRequest, LoadReport, MemorySample, PipelineInfo, SweepReport, SweepRequest } from '../core/diffusion/pipeline/pipeline.ts';
 import type { HypernetworkInspect, SizeRole } from '../core/hypernetwork/index.ts';
 import type { ProgressEvent } from '../core/progress.ts';
 
-export type { ContextUploads, GenerateRequest, PipelineInfo, ProgressEvent, SweepRequest };
+export type { ContextUploads, GenerateRequest, LoadReport, MemorySample, PipelineInfo, ProgressEvent, SweepRequest };
 
 /** What a hypernetwork width is used for: SD1 text (768), SD2 text (1024), a U-Net width (320/640/1280). */
 export type { SizeRole };
@@ -32,8 +32,19 @@ export interface HypernetworkCard extends HypernetworkInspect {
   legacyKeys: boolean;
 }
 
-/** Which runtime to use: WebGPU when the browser can, else WASM ("auto"); or force one. */
-export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
+/**
+ * Which backend to use: "auto" takes a hardware GPU (WebGPU), else WASM, else a software WebGPU adapter, as
+ * the memory plan allows; or force one. `cpu` is native onnxruntime's CPU provider (CLI only).
+ */
+export type BackendChoice = 'auto' | 'webgpu' | 'wasm' | 'cpu';
+
+/** How to load: the size the user will generate at (memory plan and shader warm-up), by default the model's own. */
+export interface LoadOptions {
+  width?: number;
+  height?: number;
+  /** false: skip the warm-up run (the first generation compiles the shaders) */
+  warmup?: boolean;
+}
 
 /** Where a model folder (Optimum ONNX layout) comes from. Plain data: crosses the worker by clone. */
 export type ModelSpec =
@@ -124,10 +135,11 @@ export interface EngineApi {
   /**
    * Loads a Stable Diffusion pipeline (replacing the current one), creates its sessions on the chosen backend
    * and warms up shaders. Progress: `load` per file, then `compile` per network.
-   * @throws StudioError `missing-file` / `bad-model-folder` / `unsupported-model` / `backend-unavailable`;
+   * @throws StudioError `missing-file` / `bad-model-folder` / `unsupported-model` / `backend-unavailable` /
+   *   `model-too-large` (the memory plan's reasons, before anything is loaded) / `unsafe-path`;
    *   `corrupt-cache` (details.path: the file) when an installed model's file is missing or changed
    */
-  loadModel(spec: ModelSpec, backend: BackendChoice, onProgress?: (event: ProgressEvent) => void): Promise<ModelInfo>;
+  loadModel(spec: ModelSpec, backend: BackendChoice, onProgress?: (event: ProgressEvent) => void, options?: LoadOptions): Promise<ModelInfo>;
 
   /**
    * Generates `batchCount` images one after another (seeds seed, seed+1, …). Progress: `encode`, then

@@ -1,41 +1,102 @@
 /**
- * Backend choice: WebGPU when the browser has an adapter, else WASM with the reason said plainly
- * (no WebGPU in this browser, no adapter — blocklist or flags —, or no shader-f16 for an fp16 model).
+ * Backend choice, made honestly before anything is loaded: the adapter is probed for its limits, the memory
+ * plan (core/diffusion/pipeline/memory-plan.ts) says what fits where, and the choice says why. "Auto" prefers a
+ * hardware GPU, then WASM, and takes a software adapter (SwiftShader: correct, ~100× slower than WASM) only
+ * when WASM cannot hold the model. A choice that cannot work is refused with every reason and its fix.
  */
-import type { Backend } from '../core/onnx/ort.ts';
+import { planNative, planWasm, planWebGpu, type BackendPlan, type DeviceFacts, type PlanInput } from '../core/diffusion/pipeline/memory-plan.ts';
+import { StudioError } from '../core/errors.ts';
+import type { Runtime } from '../core/onnx/runtime.ts';
 import type { BackendChoice } from './api.ts';
 
 interface AdapterLike {
   features: { has(name: string): boolean };
-  info?: { vendor?: string; architecture?: string; description?: string };
+  limits?: { maxBufferSize?: number; maxStorageBufferBindingSize?: number };
+  info?: { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean };
+  isFallbackAdapter?: boolean;
 }
 export interface GpuLike {
   requestAdapter(options?: { powerPreference?: string }): Promise<AdapterLike | null>;
 }
 
+/** The adapter's facts, or why there is none. */
+export interface AdapterProbe {
+  readonly device: DeviceFacts | null;
+  readonly missing: string | null;
+}
+
 export interface BackendDecision {
-  backend: Backend;
-  adapter: string | null;
-  hasShaderF16: boolean;
-  fallbackReason: string | null;
+  readonly plan: BackendPlan;
+  /** the adapter in use, when WebGPU */
+  readonly adapter: string | null;
+  /** why WebGPU (or the fastest option) is not in use, or what to expect of the one chosen */
+  readonly reason: string | null;
+  /** the WASM plan, for a fallback when WebGPU fails at session creation */
+  readonly wasm: BackendPlan | null;
 }
 
 export function browserGpu(): GpuLike | undefined {
   return (globalThis.navigator as { gpu?: GpuLike } | undefined)?.gpu;
 }
 
-export async function chooseBackend(choice: BackendChoice, gpu: GpuLike | undefined): Promise<BackendDecision> {
-  const wasm = (fallbackReason: string | null): BackendDecision => ({ backend: 'wasm', adapter: null, hasShaderF16: false, fallbackReason });
-  if (choice === 'wasm') return wasm('WASM was chosen in the settings.');
-  if (!gpu) return wasm('This browser does not expose WebGPU (navigator.gpu is missing). Use a recent Chrome or Edge, or enable WebGPU in the browser flags.');
+export async function probeAdapter(gpu: GpuLike | undefined): Promise<AdapterProbe> {
+  if (!gpu) return { device: null, missing: 'This browser does not expose WebGPU (navigator.gpu is missing). Use a recent Chrome or Edge, or enable WebGPU in the browser flags.' };
   let adapter: AdapterLike | null = null;
   try {
     adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   } catch {
     adapter = null;
   }
-  if (!adapter) return wasm('WebGPU found no usable GPU adapter (the GPU may be blocklisted or disabled: see chrome://gpu).');
+  if (!adapter) return { device: null, missing: 'WebGPU found no usable GPU adapter (the GPU may be blocklisted or disabled: see chrome://gpu).' };
   const info = adapter.info ?? {};
   const name = [info.vendor, info.architecture || info.description].filter(Boolean).join(' ') || 'WebGPU adapter';
-  return { backend: 'webgpu', adapter: name, hasShaderF16: adapter.features.has('shader-f16'), fallbackReason: null };
+  return {
+    device: {
+      name,
+      isFallback: Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter),
+      shaderF16: adapter.features.has('shader-f16'),
+      maxBufferSize: adapter.limits?.maxBufferSize ?? 0,
+      maxStorageBufferBindingSize: adapter.limits?.maxStorageBufferBindingSize ?? 0,
+    },
+    missing: null,
+  };
+}
+
+function refuse(reasons: string[]): never {
+  throw new StudioError('model-too-large', reasons.join(' '), { reasons });
+}
+
+export function chooseBackend(choice: BackendChoice, runtime: Runtime, probe: AdapterProbe, input: PlanInput): BackendDecision {
+  if (runtime.kind === 'native') {
+    const backend = choice === 'webgpu' ? 'webgpu' : 'cpu';
+    return { plan: planNative(input, backend), adapter: null, reason: null, wasm: null };
+  }
+  const wasm = planWasm(input);
+  const gpu = probe.device ? planWebGpu(input, probe.device) : null;
+  const device = probe.device;
+  const gpuReason = !device ? probe.missing! : gpu!.fits ? null : gpu!.reasons.join(' ');
+  const upcastNote = gpu?.upcast ? ` The adapter has no shader-f16, so the fp16 weights are converted to fp32 as they load (twice the GPU memory).` : '';
+  switch (choice) {
+    case 'wasm':
+      if (!wasm.fits) refuse(wasm.reasons);
+      return { plan: wasm, adapter: null, reason: 'WASM was chosen in the settings.', wasm };
+    case 'cpu':
+      refuse(['Native CPU inference is for the command line; in the browser choose WASM.']);
+    // eslint-disable-next-line no-fallthrough
+    case 'webgpu':
+      if (!device) refuse([probe.missing!]);
+      if (!gpu!.fits) refuse(gpu!.reasons);
+      return { plan: gpu!, adapter: device.name, reason: upcastNote.trim() || null, wasm: wasm.fits ? wasm : null };
+    case 'auto': {
+      if (device && !device.isFallback && gpu!.fits) return { plan: gpu!, adapter: device.name, reason: upcastNote.trim() || null, wasm: wasm.fits ? wasm : null };
+      if (wasm.fits) {
+        const why = device?.isFallback && gpu!.fits ? `The only WebGPU adapter (${device.name}) is a software renderer, about 100× slower than WASM here.` : gpuReason;
+        return { plan: wasm, adapter: null, reason: `${why} Running on WASM instead.`, wasm };
+      }
+      if (device && gpu!.fits) {
+        return { plan: gpu!, adapter: device.name, reason: `${wasm.reasons.join(' ')} The only WebGPU adapter (${device.name}) is a software renderer: expect minutes per step.${upcastNote}`, wasm: null };
+      }
+      refuse([...(gpuReason ? [gpuReason] : []), ...wasm.reasons]);
+    }
+  }
 }

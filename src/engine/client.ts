@@ -4,7 +4,7 @@
  */
 import { proxy, transfer, wrap, type Remote } from 'comlink';
 import { isStudioError } from '../core/errors.ts';
-import type { BackendChoice, EngineApi, EngineFile, GenerateRequest, GenerateResponse, HypernetworkCard, ModelInfo, ModelSpec, ProgressEvent, StackInfo, StackItem } from './api.ts';
+import type { BackendChoice, EngineApi, EngineFile, GenerateRequest, GenerateResponse, HypernetworkCard, LoadOptions, ModelInfo, ModelSpec, ProgressEvent, StackInfo, StackItem } from './api.ts';
 import { installErrorTransfer } from './error-transfer.ts';
 
 /** The worker died (uncaught error, failed to load, out of memory); it is restarted on the next call. */
@@ -31,8 +31,8 @@ class WorkerEngine implements EngineApi {
     return this.call((remote) => remote.setHypernetworks(stack, onProgress && proxy(onProgress)));
   }
 
-  loadModel(spec: ModelSpec, backend: BackendChoice, onProgress?: (event: ProgressEvent) => void): Promise<ModelInfo> {
-    return this.call((remote) => remote.loadModel(spec, backend, onProgress && proxy(onProgress)));
+  loadModel(spec: ModelSpec, backend: BackendChoice, onProgress?: (event: ProgressEvent) => void, options?: LoadOptions): Promise<ModelInfo> {
+    return this.call((remote) => remote.loadModel(spec, backend, onProgress && proxy(onProgress), options));
   }
 
   async generate(request: GenerateRequest, onProgress?: (event: ProgressEvent) => void): Promise<GenerateResponse> {

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isStudioError } from '../core/errors.ts';
+import { deviceLostError } from './device-watch.ts';
 import { Engine } from './engine.ts';
 
 const FIXTURE_DIR = path.resolve(process.env.HN_FIXTURE_DIR ?? 'test/fixtures/hypernetwork');
@@ -58,7 +59,6 @@ describe.skipIf(all.length === 0)(`Engine.inspectHypernetwork on ${FIXTURE_DIR}`
 
 describe('deviceLostError', () => {
   it('names the loss with the device’s own reason and message, and what the run reported', async () => {
-    const { deviceLostError } = await import('./engine.ts');
     const e = deviceLostError({ reason: 'destroyed', message: 'Device was destroyed.' }, new Error('Failed to download data from buffer.'));
     expect(e.code).toBe('device-lost');
     expect(e.message).toBe('The GPU device was lost (reason: destroyed; Device was destroyed.). The run failed with: Failed to download data from buffer.');

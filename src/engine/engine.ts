@@ -1,64 +1,38 @@
-/** A GPU device being watched: `info` is set once `lost` resolves. */
-interface DeviceWatch {
-  readonly lost: Promise<GpuDeviceLostInfoLike>;
-  info: GpuDeviceLostInfoLike | null;
-}
-
-async function watchDevice(ort: Ort): Promise<DeviceWatch | null> {
-  const device = await ortGpuDevice(ort);
-  if (!device?.lost) return null;
-  const watch: DeviceWatch = { lost: device.lost, info: null };
-  void device.lost.then((info) => {
-    watch.info = info;
-  });
-  return watch;
-}
-
-/** How long a failed run waits for `GPUDevice.lost` to say whether the device was the cause. */
-const LOSS_GRACE_MS = 1000;
-
-/** The loss info if the device is (or, within `ms`, becomes) lost; else null. */
-async function lossWithin(watch: DeviceWatch, ms: number): Promise<GpuDeviceLostInfoLike | null> {
-  if (watch.info) return watch.info;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([watch.lost, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** The loss as the UI reports it, with the device's own reason and message (the cause). */
-export function deviceLostError(info: GpuDeviceLostInfoLike, during?: unknown): StudioError {
-  const reason = info.reason || 'unknown';
-  const message = info.message?.trim();
-  const failed = during instanceof Error && during.message && !/cancel/i.test(during.message) ? ` The run failed with: ${during.message.slice(0, 200)}` : '';
-  return new StudioError('device-lost', `The GPU device was lost (reason: ${reason}${message ? `; ${message}` : ''}).${failed}`, { reason, deviceMessage: message ?? '' });
-}
-
 /** The in-process engine: the CLI and tests call it directly; the worker exposes it to the page. */
 import { transfer } from 'comlink';
 import { generationInfotext } from '../core/diffusion/infotext.ts';
 import type { ModelSource } from '../core/diffusion/pipeline/model-source.ts';
-import { StableDiffusionPipeline, type GenerateRequest } from '../core/diffusion/pipeline/pipeline.ts';
+import { openModel, planInput } from '../core/diffusion/pipeline/open-model.ts';
+import { StableDiffusionPipeline, type GenerateRequest, type MemoryProbe } from '../core/diffusion/pipeline/pipeline.ts';
 import { withSweptTag } from '../core/diffusion/pipeline/sweep.ts';
 import { StudioError } from '../core/errors.ts';
 import { allWarnings, inspectHypernetwork, readHypernetwork, sizeRole, type Hypernetwork } from '../core/hypernetwork/index.ts';
 import type { Ort } from '../core/onnx/ort.ts';
-import { ortGpuDevice, type GpuDeviceLostInfoLike } from '../core/onnx/residency.ts';
+import type { Runtime } from '../core/onnx/runtime.ts';
 import type { ProgressEvent } from '../core/progress.ts';
-import type { BackendChoice, EngineApi, EngineFile, GenerateResponse, HypernetworkCard, ModelInfo, ModelSpec, SizeRole, StackInfo, StackItem } from './api.ts';
-import { chooseBackend, type GpuLike } from './backend.ts';
+import type { BackendChoice, EngineApi, EngineFile, GenerateResponse, HypernetworkCard, LoadOptions, ModelInfo, ModelSpec, SizeRole, StackInfo, StackItem } from './api.ts';
+import { chooseBackend, probeAdapter, type GpuLike } from './backend.ts';
+import { deviceLostError, lossWithin, LOSS_GRACE_MS, watchDevice, type DeviceWatch } from './device-watch.ts';
 import { sourceFromSpec } from './model-sources.ts';
+import { wasmHeapBytes, webRuntime } from './runtime.ts';
 
 export interface EngineDeps {
-  /** the onnxruntime build for this realm (`onnxruntime-web/webgpu` in the browser, `onnxruntime-web` in Node) */
-  loadOrt: () => Promise<Ort>;
+  /** onnxruntime-web for this realm (`onnxruntime-web/webgpu` in the browser, `onnxruntime-web` in Node) */
+  loadOrt?: () => Promise<Ort>;
+  /** any runtime instead (the CLI's native onnxruntime); takes precedence over `loadOrt` */
+  loadRuntime?: () => Promise<Runtime>;
   /** `navigator.gpu`, when the realm has one */
   gpu?: GpuLike;
   /** wasm threads (needs cross-origin isolation in the browser) */
   threads?: number;
 }
+
+/** JS memory in use, where the realm tells: Node's RSS, Chromium's JS heap. */
+const memoryProbe: MemoryProbe = () => {
+  const node = (globalThis as { process?: { memoryUsage?: () => { rss: number } } }).process;
+  const chrome = (globalThis as { performance?: { memory?: { usedJSHeapSize?: number } } }).performance?.memory;
+  return { jsBytes: node?.memoryUsage?.().rss ?? chrome?.usedJSHeapSize ?? null, wasmHeapBytes: wasmHeapBytes() };
+};
 
 /** The prompt as A1111 records it: every hypernetwork in use appears as a `<hypernet:name:mult>` tag. */
 export function withHypernetTags(prompt: string, tags: readonly { stem: string; strength: number }[]): string {
@@ -73,7 +47,7 @@ export class Engine implements EngineApi {
   private running: AbortController | null = null;
   /** onnxruntime's GPU device, watched for loss while a WebGPU pipeline is loaded */
   private deviceLoss: DeviceWatch | null = null;
-  private ort: Promise<Ort> | null = null;
+  private runtimePromise: Promise<Runtime> | null = null;
   /** hypernetworks read by `inspectHypernetwork(file, id)`: their weights are views of the transferred bytes */
   private readonly library = new Map<string, { hypernetwork: Hypernetwork; stem: string }>();
   /** A1111 tags of the stack in use, written into image parameters as A1111 writes them */
@@ -97,40 +71,45 @@ export class Engine implements EngineApi {
     };
   }
 
-  private runtime(): Promise<Ort> {
-    if (!this.deps) throw new StudioError('backend-unavailable', 'This engine was built without an onnxruntime.');
-    this.ort ??= this.deps.loadOrt().then((ort) => {
-      ort.env.wasm.numThreads = this.deps?.threads ?? 1;
-      // onnxruntime logs benign node-placement warnings as console errors
-      ort.env.logLevel = 'error';
-      return ort;
-    });
-    return this.ort;
+  private runtime(): Promise<Runtime> {
+    const deps = this.deps;
+    if (!deps?.loadRuntime && !deps?.loadOrt) throw new StudioError('backend-unavailable', 'This engine was built without an onnxruntime.');
+    this.runtimePromise ??= deps.loadRuntime ? deps.loadRuntime() : deps.loadOrt!().then((ort) => webRuntime(ort, { threads: deps.threads }));
+    return this.runtimePromise;
   }
 
-  loadModel(spec: ModelSpec, backend: BackendChoice, onProgress?: (event: ProgressEvent) => void): Promise<ModelInfo> {
-    return this.loadFrom(sourceFromSpec(spec), backend, onProgress);
+  loadModel(spec: ModelSpec, backend: BackendChoice, onProgress?: (event: ProgressEvent) => void, options?: LoadOptions): Promise<ModelInfo> {
+    return this.loadFrom(sourceFromSpec(spec), backend, onProgress, options);
   }
 
-  /** Loads from any `ModelSource` (the CLI passes a folder on disk). */
-  async loadFrom(source: ModelSource, choice: BackendChoice, onProgress?: (event: ProgressEvent) => void): Promise<ModelInfo> {
+  /**
+   * Loads from any `ModelSource` (the CLI passes a folder on disk): the folder is opened (no weights read), the
+   * backend chosen from the memory plan at the size the user will generate at, then the sessions are created.
+   * On "auto", a WebGPU load that fails falls back to WASM when the plan says WASM can hold the model, and the
+   * model info carries both reasons.
+   */
+  async loadFrom(source: ModelSource, choice: BackendChoice, onProgress?: (event: ProgressEvent) => void, options: LoadOptions = {}): Promise<ModelInfo> {
     await this.unloadModel();
-    const ort = await this.runtime();
-    const decision = await chooseBackend(choice, this.deps?.gpu);
+    const runtime = await this.runtime();
     const start = performance.now();
-    const load = (backend: 'webgpu' | 'wasm') => StableDiffusionPipeline.load(source, ort, { backend, onProgress, warmup: true });
+    const model = await openModel(source, onProgress);
+    const size = { width: options.width ?? model.config.defaultSize, height: options.height ?? model.config.defaultSize };
+    const probe = runtime.kind === 'web' ? await probeAdapter(this.deps?.gpu) : { device: null, missing: null };
+    const decision = chooseBackend(choice, runtime, probe, planInput(model, size.width, size.height));
+    const create = (plan: typeof decision.plan) =>
+      StableDiffusionPipeline.create(model, runtime, { backend: plan.backend, plan, onProgress, warmup: options.warmup === false ? false : size, probe: memoryProbe });
     let pipeline: StableDiffusionPipeline;
-    let fallbackReason = decision.fallbackReason;
+    let fallbackReason = decision.reason;
     try {
-      pipeline = await load(decision.backend);
+      pipeline = await create(decision.plan);
     } catch (e) {
-      // an fp16 model on an adapter without shader-f16 fails while compiling its shaders
-      if (decision.backend !== 'webgpu' || !/f16|float16|shader-f16/i.test(String((e as Error)?.message))) throw e;
-      fallbackReason = `The GPU adapter lacks shader-f16, which this fp16 model needs; running on WASM instead.`;
-      pipeline = await load('wasm');
+      const wasm = decision.wasm;
+      if (choice !== 'auto' || decision.plan.backend !== 'webgpu' || !wasm || (e instanceof StudioError && e.code === 'cancelled')) throw e;
+      fallbackReason = `WebGPU failed on ${decision.adapter}: ${(e as Error).message} Running on WASM instead.`;
+      pipeline = await create(wasm);
     }
     this.pipeline = pipeline;
-    this.deviceLoss = pipeline.info.backend === 'webgpu' ? await watchDevice(ort) : null;
+    this.deviceLoss = pipeline.info.backend === 'webgpu' && runtime.kind === 'web' ? await watchDevice(runtime.ort) : null;
     this.modelInfo = {
       ...pipeline.info,
       adapter: pipeline.info.backend === 'webgpu' ? decision.adapter : null,

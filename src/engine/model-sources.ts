@@ -6,30 +6,37 @@ import type { ModelSource } from '../core/diffusion/pipeline/model-source.ts';
 import { StudioError } from '../core/errors.ts';
 import { readManifest } from '../core/storage/installed.ts';
 import { openInstalledModel } from '../core/storage/integrity.ts';
+import { memoryWeightFile } from '../core/onnx/weights.ts';
+import { blobWeightFile } from '../storage/blob-file.ts';
 import { OpfsFs, opfsAvailable } from '../storage/opfs-fs.ts';
 import type { ModelSpec } from './api.ts';
+import { MAX_WHOLE_READ } from './runtime.ts';
 
+/** A folder served over HTTP (the embedded demo): each file is fetched whole once, then read from memory. */
 function urlSource(name: string, baseUrl: string): ModelSource {
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
   return {
     name,
-    async read(path) {
+    async open(path) {
       const res = await fetch(new URL(path, new URL(base, globalThis.location?.href ?? 'http://localhost/')));
       if (res.status === 404) return null;
-      if (!res.ok) throw new Error(`HTTP ${res.status} for ${path}`);
+      if (!res.ok) throw new StudioError('missing-file', `${path} of "${name}" could not be fetched (HTTP ${res.status}).`, { path });
       // dev servers answer unknown paths with the app's index.html: that is a missing file, not a model file
       if (!path.endsWith('.html') && res.headers.get('content-type')?.includes('text/html')) return null;
-      return new Uint8Array(await res.arrayBuffer());
+      const length = Number(res.headers.get('content-length') ?? 0);
+      if (length > MAX_WHOLE_READ) throw new StudioError('backend-unavailable', `${path} of "${name}" is too large to fetch whole (${length} bytes); import the model folder instead.`, { path });
+      return memoryWeightFile(new Uint8Array(await res.arrayBuffer()));
     },
   };
 }
 
+/** Files the user picked or dropped, read in ranges where they lie. */
 function filesSource(name: string, files: Record<string, Blob>): ModelSource {
   return {
     name,
-    async read(path) {
+    async open(path) {
       const blob = Object.hasOwn(files, path) ? files[path] : undefined;
-      return blob ? new Uint8Array(await blob.arrayBuffer()) : null;
+      return blob ? blobWeightFile(blob) : null;
     },
   };
 }
@@ -46,9 +53,9 @@ function installedSource(name: string, id: string): ModelSource {
   };
   return {
     name,
-    async read(path) {
+    async open(path) {
       opened ??= open();
-      return (await opened).read(path);
+      return (await opened).open(path);
     },
   };
 }

@@ -7,7 +7,7 @@ import type { SourceFile } from '../core/storage/storage-fs.ts';
 import { blobChunks } from './opfs-fs.ts';
 
 export function sourceFile(path: string, file: Blob): SourceFile {
-  return { path, size: file.size, chunks: () => blobChunks(file), text: () => file.text() };
+  return { path, size: file.size, chunks: () => blobChunks(file), read: async (offset, length) => new Uint8Array(await file.slice(offset, offset + length).arrayBuffer()), text: () => file.text() };
 }
 
 /** Files of `<input type=file webkitdirectory>`: paths start with the picked folder's name. */

@@ -2,7 +2,9 @@
  * `StorageFs` on the Origin Private File System. Works on the main thread (imports, listing) and in the engine
  * worker (loads read installed files directly: the bytes never cross the main thread).
  */
+import type { WeightFile } from '../core/onnx/weights.ts';
 import type { FileSink, StorageFs } from '../core/storage/storage-fs.ts';
+import { blobWeightFile } from './blob-file.ts';
 
 /** Read in slices of this size: big enough for few round trips, small enough to keep memory flat. */
 export const CHUNK_BYTES = 4 * 1024 * 1024;
@@ -55,9 +57,9 @@ export class OpfsFs implements StorageFs {
     return (await this.file(path))?.size ?? null;
   }
 
-  async readAll(path: string): Promise<Uint8Array | null> {
+  async open(path: string): Promise<WeightFile | null> {
     const file = await this.file(path);
-    return file ? new Uint8Array(await file.arrayBuffer()) : null;
+    return file ? blobWeightFile(file) : null;
   }
 
   async readChunks(path: string): Promise<AsyncIterable<Uint8Array> | null> {

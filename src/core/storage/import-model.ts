@@ -1,17 +1,25 @@
 /**
- * Copies a validated model folder into the store: streamed file by file (never a whole file in memory), each
- * hashed as it passes, the manifest written last as the commit. Any failure or cancel removes the model's
- * folder, so nothing half-copied is left; a full disk is explained in bytes.
+ * Copies a validated model folder into the store. Configs and tokenizer files are copied as they are; each
+ * network (text_encoder/, unet/, vae_decoder/, vae_encoder/) is stored canonically: its graph as a small
+ * `model.onnx` whose weights all live in shards of at most 1 GiB (`weights-N.bin`), whatever the export
+ * looked like, optionally converted to fp16 on the way. Everything is streamed (one tensor in memory at a
+ * time), hashed as it is written, and the manifest, written last, is the commit: any failure or cancel
+ * removes the model's folder, so nothing half-copied is left; a full disk is explained in bytes.
  */
+import { shortHash, type ModelSource } from '../diffusion/pipeline/model-source.ts';
+import { GRAPH_FILE, openNetwork, withPrecision, type NetworkGraph } from '../diffusion/pipeline/network-graph.ts';
 import { StudioError, isStudioError } from '../errors.ts';
+import { halfShare, type WeightFile } from '../onnx/weights.ts';
+import { encodeModel, decodeModel } from '../onnx/proto.ts';
+import { DEFAULT_SHARD_BYTES, layoutShards, type Shard } from '../onnx/shard.ts';
 import { formatBytes } from './bytes.ts';
-import { buildManifest, serializeManifest, type ManifestFile, type ModelManifest } from './manifest.ts';
-import { validateModelFolder, type ModelFolder } from './model-folder.ts';
+import { buildManifest, serializeManifest, type ManifestFile, type ModelManifest, type StoredLayout } from './manifest.ts';
+import { NETWORK_FOLDERS, validateModelFolder, type ModelFolder } from './model-folder.ts';
 import { createSha256 } from './sha256.ts';
-import { MANIFEST_FILE, modelDir, type FileSink, type StorageFs } from './storage-fs.ts';
+import { MANIFEST_FILE, modelDir, type FileSink, type SourceFile, type StorageFs } from './storage-fs.ts';
 
 export interface ImportProgress {
-  /** the file being copied (relative to the model folder) */
+  /** the file being written (relative to the model folder) */
   file: string;
   bytesDone: number;
   bytesTotal: number;
@@ -24,54 +32,139 @@ export interface ImportOptions {
   name?: string;
   /** bytes the origin may still write (quota − usage), when the browser says */
   freeBytes?: number | null;
+  /** 'fp16': fp32 weights are converted to fp16 as they are stored (half the space and GPU memory) */
+  precision?: 'keep' | 'fp16';
+  /** the largest shard (default 1 GiB) */
+  shardBytes?: number;
   signal?: AbortSignal;
   onProgress?: (progress: ImportProgress) => void;
   now?: () => Date;
 }
 
+/** A network as it will be stored: the rewritten graph and the shards to fill from its (possibly converted) weights. */
+interface NetworkPlan {
+  readonly dir: string;
+  readonly graph: Uint8Array;
+  readonly shards: Shard[];
+  readonly net: NetworkGraph;
+}
+
+/** The picked folder's files as a `ModelSource`, so the import opens networks exactly as a load does. */
+function folderSource(folder: ModelFolder): ModelSource {
+  const byPath = new Map(folder.files.map((f) => [f.path, f]));
+  return {
+    name: folder.name,
+    async open(path) {
+      const f = byPath.get(path);
+      return f ? sourceWeightFile(f) : null;
+    },
+  };
+}
+
+function sourceWeightFile(f: SourceFile): WeightFile {
+  return { size: f.size, read: (offset, length) => f.read(offset, length) };
+}
+
+async function planNetwork(source: ModelSource, dir: string, opts: ImportOptions): Promise<NetworkPlan> {
+  let net = await openNetwork(source, dir, `${dir}/${GRAPH_FILE}`);
+  if (opts.precision === 'fp16' && halfShare(net.stats) < 1) net = withPrecision(net, 'halve').net;
+  const model = decodeModel(net.skeleton);
+  const shards = layoutShards(model, opts.shardBytes ?? DEFAULT_SHARD_BYTES);
+  return { dir, graph: encodeModel(model), shards, net };
+}
+
 /** Validates `folder`, copies it under `models/<id>/` and returns its manifest. */
 export async function importModel(folder: ModelFolder, fs: StorageFs, opts: ImportOptions): Promise<ModelManifest> {
   await validateModelFolder(folder);
-  const needed = folder.totalBytes;
+  checkCancelled(opts.signal);
+  const source = folderSource(folder);
+  const networks: NetworkPlan[] = [];
+  for (const dir of NETWORK_FOLDERS) if (folder.files.some((f) => f.path === `${dir}/${GRAPH_FILE}`)) networks.push(await planNetwork(source, dir, opts));
+  const inNetwork = (path: string) => NETWORK_FOLDERS.some((dir) => path.startsWith(`${dir}/`) && !path.endsWith('.json'));
+  const plain = folder.files.filter((f) => !inNetwork(f.path));
+  const needed = plain.reduce((n, f) => n + f.size, 0) + networks.reduce((n, p) => n + p.graph.length + p.shards.reduce((s, sh) => s + sh.size, 0), 0);
   if (opts.freeBytes != null && needed > opts.freeBytes) throw storageFull(needed, opts.freeBytes);
+
   const dir = modelDir(opts.id);
   await fs.removeDir(dir); // a leftover of an earlier attempt under the same id
   let done = 0;
   let sink: FileSink | null = null;
-  try {
-    const records: ManifestFile[] = [];
-    for (const file of folder.files) {
+  const records: ManifestFile[] = [];
+  /** writes one file from `parts` (each awaited in turn), hashing it; returns its size */
+  const writeFile = async (path: string, parts: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<number> => {
+    checkCancelled(opts.signal);
+    opts.onProgress?.({ file: path, bytesDone: done, bytesTotal: needed });
+    sink = await fs.write(`${dir}/${path}`);
+    const hash = createSha256();
+    let size = 0;
+    for await (const chunk of parts) {
       checkCancelled(opts.signal);
-      opts.onProgress?.({ file: file.path, bytesDone: done, bytesTotal: needed });
-      sink = await fs.write(`${dir}/${file.path}`);
-      const hash = createSha256();
-      let size = 0;
-      for await (const chunk of file.chunks()) {
-        checkCancelled(opts.signal);
-        hash.update(chunk);
-        await sink.write(chunk);
-        size += chunk.byteLength;
-        done += chunk.byteLength;
-        opts.onProgress?.({ file: file.path, bytesDone: done, bytesTotal: needed });
-      }
-      await sink.close();
-      sink = null;
+      hash.update(chunk);
+      await sink.write(chunk);
+      size += chunk.byteLength;
+      done += chunk.byteLength;
+      opts.onProgress?.({ file: path, bytesDone: done, bytesTotal: needed });
+    }
+    await sink.close();
+    sink = null;
+    records.push({ path, size, sha256: hash.hex() });
+    return size;
+  };
+  try {
+    for (const file of plain) {
+      const size = await writeFile(file.path, file.chunks());
       if (size !== file.size) throw new StudioError('bad-model-folder', `${file.path} changed while it was copied (${size} bytes read, ${file.size} listed). Import the folder again.`, { path: file.path });
-      records.push({ path: file.path, size, sha256: hash.hex() });
+    }
+    for (const plan of networks) {
+      for (const shard of plan.shards) await writeFile(`${plan.dir}/${shard.location}`, shardBytes(shard, plan.net));
+      await writeFile(`${plan.dir}/${GRAPH_FILE}`, [plan.graph]);
     }
     checkCancelled(opts.signal);
-    const manifest = buildManifest(opts.id, opts.name ?? folder.name, records, (opts.now ?? (() => new Date()))());
+    const unet = networks.find((n) => n.dir === 'unet');
+    const modelHash = unet ? shortHash(await sha256Of(unet.net.files.get(GRAPH_FILE)!, opts.signal)) : undefined;
+    const manifest = buildManifest(opts.id, opts.name ?? folder.name, records, (opts.now ?? (() => new Date()))(), { ...(modelHash ? { modelHash } : {}), storage: layoutOf(networks, opts) });
     sink = await fs.write(`${dir}/${MANIFEST_FILE}`);
-    await sink.write(serializeManifest(manifest));
-    await sink.close();
+    await (sink as FileSink).write(serializeManifest(manifest));
+    await (sink as FileSink).close();
     sink = null;
     return manifest;
   } catch (e) {
-    await sink?.abort().catch(() => undefined);
+    await (sink as FileSink | null)?.abort().catch(() => undefined);
     await fs.removeDir(dir).catch(() => undefined);
     if (isQuotaError(e)) throw storageFull(needed, opts.freeBytes ?? null, done);
     throw e;
   }
+}
+
+/** A shard's bytes, tensor by tensor (zero padding between them), read from the network's weight files. */
+async function* shardBytes(shard: Shard, net: NetworkGraph): AsyncIterable<Uint8Array> {
+  let at = 0;
+  for (const { source, at: start } of shard.pieces) {
+    if (start > at) yield new Uint8Array(start - at);
+    const file = net.files.get(source.location);
+    if (!file) throw new StudioError('missing-file', `${net.dir}/${source.location} is missing.`, { path: `${net.dir}/${source.location}` });
+    const bytes = await file.read(source.offset, source.length);
+    if (bytes.length !== source.length) throw new StudioError('bad-model-folder', `${net.dir}/${source.location} changed while it was copied.`, { path: `${net.dir}/${source.location}` });
+    yield bytes;
+    at = start + source.length;
+  }
+}
+
+/** SHA-256 of the file as the user had it (the U-Net's model.onnx, for `Model hash`), streamed. */
+async function sha256Of(file: WeightFile, signal?: AbortSignal): Promise<string> {
+  const hash = createSha256();
+  const step = 4 * 1024 * 1024;
+  for (let at = 0; at < file.size; at += step) {
+    checkCancelled(signal);
+    hash.update(await file.read(at, Math.min(step, file.size - at)));
+  }
+  return hash.hex();
+}
+
+function layoutOf(networks: readonly NetworkPlan[], opts: ImportOptions): StoredLayout {
+  const shares = networks.map((n) => halfShare(n.net.stats));
+  const precision = shares.every((s) => s === 0) ? 'fp32' : shares.every((s) => s > 0.99) ? 'fp16' : 'mixed';
+  return { shardBytes: Math.max(0, ...networks.flatMap((n) => n.shards.map((s) => s.size))), precision, converted: opts.precision === 'fp16' };
 }
 
 /** `QuotaExceededError` from OPFS writes (a DOMException, matched by name: the core has no DOM types). */

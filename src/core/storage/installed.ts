@@ -1,6 +1,6 @@
 /** The models in the store: listing (with sizes), deleting, and sweeping imports that never finished. */
 import { parseManifest, type ModelManifest } from './manifest.ts';
-import { MANIFEST_FILE, MODELS_DIR, modelDir, type StorageFs } from './storage-fs.ts';
+import { MANIFEST_FILE, MODELS_DIR, modelDir, readSmall, type StorageFs } from './storage-fs.ts';
 
 export interface StoreListing {
   /** committed models, oldest first */
@@ -13,7 +13,7 @@ export async function listInstalled(fs: StorageFs): Promise<StoreListing> {
   const models: ModelManifest[] = [];
   const incomplete: string[] = [];
   for (const id of await fs.listDirs(MODELS_DIR)) {
-    const bytes = await fs.readAll(`${modelDir(id)}/${MANIFEST_FILE}`);
+    const bytes = await readSmall(fs, `${modelDir(id)}/${MANIFEST_FILE}`);
     const manifest = bytes ? parseManifest(bytes) : null;
     if (manifest && manifest.id === id) models.push(manifest);
     else incomplete.push(id);
@@ -41,7 +41,7 @@ export function deleteInstalled(fs: StorageFs, id: string): Promise<void> {
 }
 
 export async function readManifest(fs: StorageFs, id: string): Promise<ModelManifest | null> {
-  const bytes = await fs.readAll(`${modelDir(id)}/${MANIFEST_FILE}`);
+  const bytes = await readSmall(fs, `${modelDir(id)}/${MANIFEST_FILE}`);
   const manifest = bytes ? parseManifest(bytes) : null;
   return manifest && manifest.id === id ? manifest : null;
 }

@@ -9,6 +9,7 @@ import type { ModelSource } from '../diffusion/pipeline/model-source.ts';
 import { StudioError } from '../errors.ts';
 import { formatBytes } from './bytes.ts';
 import type { ManifestFile, ModelManifest } from './manifest.ts';
+import { memoryWeightFile } from '../onnx/weights.ts';
 import { createSha256, sha256Hex } from './sha256.ts';
 import { modelDir, type StorageFs } from './storage-fs.ts';
 
@@ -89,21 +90,25 @@ export async function verifyModel(fs: StorageFs, manifest: ModelManifest, onProg
 }
 
 /**
- * The pipeline's view of an installed model: only manifest files exist; each is checked as it is read (size
- * always, SHA-256 up to `hashMaxBytes`) and a mismatch throws `corrupt-cache` naming the file.
+ * The pipeline's view of an installed model: only manifest files exist; each is checked as it is opened (size
+ * always, SHA-256 of files up to `hashMaxBytes`, which are then served from memory) and a mismatch throws
+ * `corrupt-cache` naming the file. Bigger files (weight shards) are read in ranges as the runtime needs them.
  */
 export function verifiedSource(inner: ModelSource, manifest: ModelManifest, hashMaxBytes = HASH_ON_LOAD_MAX_BYTES): ModelSource {
   const entries = new Map(manifest.files.map((f) => [f.path, f]));
   return {
     name: manifest.name,
-    async read(path) {
+    ...(manifest.modelHash ? { modelHash: manifest.modelHash } : {}),
+    async open(path) {
       const entry = entries.get(path);
       if (!entry) return null;
-      const bytes = await inner.read(path);
-      if (!bytes) throw corruptCacheError(manifest, [{ path, reason: 'missing' }]);
-      if (bytes.byteLength !== entry.size) throw corruptCacheError(manifest, [{ path, reason: 'size', actualSize: bytes.byteLength }]);
-      if (entry.size <= hashMaxBytes && sha256Hex(bytes) !== entry.sha256) throw corruptCacheError(manifest, [{ path, reason: 'hash' }]);
-      return bytes;
+      const file = await inner.open(path);
+      if (!file) throw corruptCacheError(manifest, [{ path, reason: 'missing' }]);
+      if (file.size !== entry.size) throw corruptCacheError(manifest, [{ path, reason: 'size', actualSize: file.size }]);
+      if (entry.size > hashMaxBytes) return file;
+      const bytes = await file.read(0, file.size);
+      if (sha256Hex(bytes) !== entry.sha256) throw corruptCacheError(manifest, [{ path, reason: 'hash' }]);
+      return memoryWeightFile(bytes);
     },
   };
 }
@@ -113,6 +118,6 @@ export async function openInstalledModel(fs: StorageFs, manifest: ModelManifest,
   const problems = await checkSizes(fs, manifest);
   if (problems.length > 0) throw corruptCacheError(manifest, problems);
   const dir = modelDir(manifest.id);
-  const inner: ModelSource = { name: manifest.name, read: (path) => fs.readAll(`${dir}/${path}`) };
+  const inner: ModelSource = { name: manifest.name, open: (path) => fs.open(`${dir}/${path}`) };
   return verifiedSource(inner, manifest, hashMaxBytes);
 }

@@ -25,11 +25,27 @@ export interface ModelManifest {
   /** sum of the file sizes */
   totalBytes: number;
   files: ManifestFile[];
+  /**
+   * A1111-style short hash of the U-Net's model.onnx as the user had it (the stored graph is rewritten at
+   * import), written into image parameters as `Model hash`; absent in manifests of older imports.
+   */
+  modelHash?: string;
+  /** what the import did to the weights: re-sharded, converted (absent: copied as they were) */
+  storage?: StoredLayout;
 }
 
-export function buildManifest(id: string, name: string, files: ManifestFile[], importedAt: Date): ModelManifest {
+/** How an import stored the networks' weights. */
+export interface StoredLayout {
+  /** largest shard, in bytes */
+  shardBytes: number;
+  /** the weights' precision as stored, and whether the import converted them */
+  precision: 'fp32' | 'fp16' | 'mixed';
+  converted: boolean;
+}
+
+export function buildManifest(id: string, name: string, files: ManifestFile[], importedAt: Date, extra: Pick<ModelManifest, 'modelHash' | 'storage'> = {}): ModelManifest {
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { format: MANIFEST_FORMAT, id, name, importedAt: importedAt.toISOString(), totalBytes: sorted.reduce((n, f) => n + f.size, 0), files: sorted };
+  return { format: MANIFEST_FORMAT, id, name, importedAt: importedAt.toISOString(), totalBytes: sorted.reduce((n, f) => n + f.size, 0), files: sorted, ...extra };
 }
 
 export function serializeManifest(manifest: ModelManifest): Uint8Array {
@@ -54,7 +70,12 @@ export function parseManifest(bytes: Uint8Array): ModelManifest | null {
     if (typeof f.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(f.sha256)) return null;
     parsed.push({ path: f.path, size: f.size, sha256: f.sha256 });
   }
-  return buildManifest(id, name, parsed, new Date(importedAt));
+  const modelHash = typeof value.modelHash === 'string' && /^[0-9a-f]{10}$/.test(value.modelHash) ? value.modelHash : undefined;
+  return buildManifest(id, name, parsed, new Date(importedAt), { ...(modelHash ? { modelHash } : {}), ...(isLayout(value.storage) ? { storage: value.storage } : {}) });
+}
+
+function isLayout(v: unknown): v is StoredLayout {
+  return isRecord(v) && typeof v.shardBytes === 'number' && ['fp32', 'fp16', 'mixed'].includes(v.precision as string) && typeof v.converted === 'boolean';
 }
 
 /** A manifest cannot point outside its folder (see `isSafeRelativePath`). */

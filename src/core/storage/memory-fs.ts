@@ -2,6 +2,7 @@
  * An in-memory `StorageFs` for tests: files in a map, written on close like OPFS, with an optional byte
  * quota that fails writes the way OPFS does (a `QuotaExceededError`).
  */
+import { memoryWeightFile, type WeightFile } from '../onnx/weights.ts';
 import type { FileSink, SourceFile, StorageFs } from './storage-fs.ts';
 
 export class MemoryFs implements StorageFs {
@@ -34,9 +35,9 @@ export class MemoryFs implements StorageFs {
     return this.files.get(path)?.byteLength ?? null;
   }
 
-  async readAll(path: string): Promise<Uint8Array | null> {
+  async open(path: string): Promise<WeightFile | null> {
     const bytes = this.files.get(path);
-    return bytes ? bytes.slice() : null;
+    return bytes ? memoryWeightFile(bytes.slice()) : null;
   }
 
   async readChunks(path: string): Promise<AsyncIterable<Uint8Array> | null> {
@@ -91,6 +92,7 @@ export function memorySourceFile(path: string, content: Uint8Array | string): So
     path,
     size: bytes.byteLength,
     chunks: () => chunked(bytes, 5),
+    read: async (offset, length) => bytes.slice(offset, offset + length),
     text: async () => new TextDecoder().decode(bytes),
   };
 }

@@ -7,8 +7,11 @@ import { StudioError } from '../errors.ts';
 import { isSafePath } from './manifest.ts';
 import type { SourceFile } from './storage-fs.ts';
 
-/** Folders the pipeline reads; others (vae_encoder, safety_checker, …) are not copied, to save space. */
-const USED_FOLDERS = ['text_encoder', 'unet', 'vae_decoder', 'tokenizer', 'scheduler'];
+/** Network folders: each a `model.onnx` and the weight files it names, stored re-sharded (import-model.ts). */
+export const NETWORK_FOLDERS = ['text_encoder', 'unet', 'vae_decoder', 'vae_encoder'] as const;
+
+/** Folders the pipeline reads; others (safety_checker, feature_extractor, …) are not copied, to save space. */
+const USED_FOLDERS: readonly string[] = [...NETWORK_FOLDERS, 'tokenizer', 'scheduler'];
 
 /** JSON files that must parse as an object when present (required ones are checked for presence too). */
 const JSON_FILES = [MODEL_FILES.modelIndex, MODEL_FILES.scheduler, MODEL_FILES.vocab, MODEL_FILES.unetConfig, MODEL_FILES.vaeConfig, 'text_encoder/config.json'];

@@ -3,6 +3,8 @@
  * (`src/storage/opfs-fs.ts`), an in-memory map in the tests. Paths are `/`-separated and relative to the
  * store's root; folders are created as files are written.
  */
+import type { WeightFile } from '../onnx/weights.ts';
+
 export interface FileSink {
   write(chunk: Uint8Array): Promise<void>;
   /** the file appears, complete */
@@ -16,8 +18,8 @@ export interface StorageFs {
   listDirs(dir: string): Promise<string[]>;
   /** the file's size in bytes, or null when it does not exist */
   size(path: string): Promise<number | null>;
-  /** the file's bytes, or null when it does not exist */
-  readAll(path: string): Promise<Uint8Array | null>;
+  /** the file for ranged reads, or null when it does not exist (a multi-GB file is never read whole) */
+  open(path: string): Promise<WeightFile | null>;
   /** the file's bytes in chunks (a multi-GB file is never held whole), or null when it does not exist */
   readChunks(path: string): Promise<AsyncIterable<Uint8Array> | null>;
   /** a new file at `path` (parent folders created), replacing any file there once closed */
@@ -33,8 +35,16 @@ export interface SourceFile {
   size: number;
   /** the bytes in chunks, streamed from the user's disk */
   chunks(): AsyncIterable<Uint8Array>;
+  /** `length` bytes at `offset` (network files are read tensor by tensor) */
+  read(offset: number, length: number): Promise<Uint8Array>;
   /** the whole file as text (only called for small JSON/text files) */
   text(): Promise<string>;
+}
+
+/** A small file's bytes (a manifest), or null when absent or larger than `max` bytes. */
+export async function readSmall(fs: StorageFs, path: string, max = 16 * 1024 * 1024): Promise<Uint8Array | null> {
+  const file = await fs.open(path);
+  return file && file.size <= max ? file.read(0, file.size) : null;
 }
 
 /** Where installed models live in the store. */

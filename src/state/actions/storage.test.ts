@@ -3,16 +3,18 @@ import { MemoryFs, memorySourceFile } from '../../core/storage/memory-fs.ts';
 import type { SourceFile } from '../../core/storage/storage-fs.ts';
 import { resetStudio, useStudio } from '../store.ts';
 import { engine, resetEngine } from './test-engine.ts';
+import { tinyNetwork } from '../../../test/support/onnx-models.ts';
 
 vi.mock('../../engine/client.ts', async () => (await import('./test-engine.ts')).clientModule());
 
 const { deleteInstalledModel, importModelFolder, initStorage, setStorageBackend, verifyInstalledModel } = await import('./storage.ts');
 
-function demoFolder(unet = 'U'.repeat(2000)): SourceFile[] {
-  const files: Record<string, string> = {
-    'text_encoder/model.onnx': 'TE',
-    'unet/model.onnx': unet,
-    'vae_decoder/model.onnx': 'VAE',
+/** a folder with tiny real networks (import re-shards each network's weights: it parses the graphs) */
+function demoFolder(): SourceFile[] {
+  const files: Record<string, string | Uint8Array> = {
+    'text_encoder/model.onnx': tinyNetwork(300, 1),
+    'unet/model.onnx': tinyNetwork(500, 2),
+    'vae_decoder/model.onnx': tinyNetwork(300, 3),
     'tokenizer/vocab.json': '{}',
     'tokenizer/merges.txt': 'a b\n',
     'scheduler/scheduler_config.json': '{}',
@@ -40,7 +42,8 @@ describe('storage actions', () => {
     expect(storage()).toMatchObject({ listed: true, persisted: true, models: [] });
     await importModelFolder(demoFolder());
     const [model] = storage().models;
-    expect(model).toMatchObject({ name: 'demo-copy', fileCount: 6, totalBytes: 2000 + 2 + 3 + 2 + 4 + 2 });
+    // three networks of a graph and a weight shard each, three tokenizer/scheduler files
+    expect(model).toMatchObject({ name: 'demo-copy', fileCount: 9, totalBytes: fs.usage - fs.files.get(`models/${model!.id}/manifest.json`)!.byteLength });
     expect(storage().import).toMatchObject({ status: 'done', id: model!.id });
     expect(storage().usage).toBe(fs.usage);
     await vi.waitFor(() => expect(engine.loadModel).toHaveBeenCalled());
@@ -48,7 +51,7 @@ describe('storage actions', () => {
   });
 
   it('explains a full disk and leaves nothing behind', async () => {
-    useFs(new MemoryFs(1000), 1e9); // the browser claims room, the disk has less
+    useFs(new MemoryFs(3000), 1e9); // the browser claims room, the disk has less
     await importModelFolder(demoFolder());
     expect(storage().import).toMatchObject({ status: 'error', error: { code: 'storage-full' } });
     expect(fs.files.size).toBe(0);
@@ -57,7 +60,7 @@ describe('storage actions', () => {
     useFs(new MemoryFs(), 100); // the estimate already says it cannot fit
     await importModelFolder(demoFolder());
     const error = storage().import.status === 'error' ? (storage().import as { error: { message: string } }).error : null;
-    expect(error?.message).toMatch(/^Storage full: the model needs 2\.01 kB, 100 B free\./);
+    expect(error?.message).toMatch(/^Storage full: the model needs \d\.\d\d kB, 100 B free\./);
   });
 
   it('verifies on demand, finding a same-size change, and deletes', async () => {
@@ -65,7 +68,7 @@ describe('storage actions', () => {
     const id = storage().models[0]!.id;
     await verifyInstalledModel(id);
     expect(storage().verify).toMatchObject({ id, status: 'ok' });
-    fs.files.get(`models/${id}/unet/model.onnx`)![7] = 0;
+    fs.files.get(`models/${id}/unet/model.onnx`)![7] ^= 0xff;
     await verifyInstalledModel(id);
     expect(storage().verify).toMatchObject({ id, status: 'damaged', error: { code: 'corrupt-cache', details: { path: 'unet/model.onnx' } } });
     await deleteInstalledModel(id);

@@ -14,6 +14,13 @@ const DEMO_INFO: ModelInfo = {
   dynamicBatch: true,
   defaultSize: 64,
   sizeStep: 16,
+  precision: 'fp32',
+  load: {
+    plan: { backend: 'wasm', fits: true, reasons: [], upcast: false, weightBytes: 18_000_000, largestBufferBytes: 1_000_000, totalBytes: 300_000_000, limitBytes: 4 * 1024 ** 3 },
+    conversions: [],
+    memory: [],
+    weights: { textEncoder: 1_800_000, unet: 9_600_000, vae: 3_700_000 },
+  },
   adapter: null,
   fallbackReason: 'WASM was chosen in the settings.',
   loadMs: 1234,

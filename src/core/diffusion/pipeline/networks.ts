@@ -4,25 +4,10 @@
  */
 import { StudioError } from '../../errors.ts';
 import { float32ToHalf, halfToFloat32 } from '../../onnx/float16.ts';
+import { runtimeError } from '../../onnx/runtime-errors.ts';
 import type { Ort, OrtSession, OrtTensor } from '../../onnx/ort.ts';
 import type { HeldTensor, TensorResidency } from '../../onnx/residency.ts';
 import { textEncoderSignature, unetSignature, vaeDecoderSignature, type TensorSlot, type UnetSignature } from '../../onnx/signature.ts';
-
-/** Maps onnxruntime's failures to typed errors the UI can act on. */
-export function runtimeError(e: unknown, what: string): StudioError {
-  if (e instanceof StudioError) return e;
-  const message = e instanceof Error ? e.message : String(e);
-  if (/out of memory|OOM|allocation failed|failed to allocate|bad_alloc/i.test(message)) {
-    return new StudioError('out-of-memory', `Out of memory while running ${what}. Try a smaller image size or batch. (${message})`);
-  }
-  if (/device (was |is )?lost|GPUDevice.*lost/i.test(message)) {
-    return new StudioError('device-lost', `The GPU device was lost while running ${what}; reload the model to continue. (${message})`);
-  }
-  if (/not implemented|could not find an implementation|unsupported (op|operator)/i.test(message)) {
-    return new StudioError('unsupported-op', `${what} uses an operator this backend cannot run: ${message}`);
-  }
-  return new StudioError('runtime-error', `${what} failed: ${message}`);
-}
 
 async function run(session: OrtSession, feeds: Record<string, OrtTensor>, what: string): Promise<Awaited<ReturnType<OrtSession['run']>>> {
   try {
@@ -74,13 +59,6 @@ export class TextEncoderModel {
 
 export class UnetModel {
   readonly sig: UnetSignature;
-  /** extra inputs fed on every run, by name */
-  extraFeeds: Record<string, OrtTensor> = {};
-  /**
-   * Hypernetwork strength inputs, fed on every run: one value list per input, either one value for every image
-   * or one per image of the call (a `[batch]` input, see prepareUnet's strengthShape 'batch').
-   */
-  strengths: StrengthFeeds | null = null;
   constructor(
     private readonly ort: Ort,
     readonly session: OrtSession,
@@ -110,12 +88,6 @@ export class UnetModel {
         if (type !== 'int32') throw new StudioError('unsupported-model', `U-Net timestep input ${name} is ${type}.`);
         return new this.ort.Tensor('int32', new Int32Array(n).fill(Math.round(t)), dims);
     }
-  }
-
-  /** names of the U-Net's inputs beyond sample/timestep/context (hypernetwork strengths and contexts) */
-  get extraInputs(): string[] {
-    const known = new Set([this.sig.sample.name, this.sig.timestep.name, this.sig.context.name]);
-    return this.session.inputNames.filter((n) => !known.has(n));
   }
 
   /**
@@ -160,14 +132,13 @@ export class UnetModel {
 
   /**
    * Predicted noise for latent x [1, C, h, w] at timestep t with the contexts of `holdContexts` (cond only, or
-   * cond and uncond). With dims [n, C, h, w] (n images) the batch is n (cond only) or 2n (cond images, then
-   * uncond images); that needs a dynamic batch dim.
+   * cond and uncond) and the hypernetworks' strengths, if the graph has any. With dims [n, C, h, w] (n images)
+   * the batch is n (cond only) or 2n (cond images, then uncond images); that needs a dynamic batch dim.
    */
-  async eps(x: Float32Array, dims: readonly number[], t: number, contexts: UnetContexts): Promise<{ cond: Float32Array; uncond?: Float32Array }> {
+  async eps(x: Float32Array, dims: readonly number[], t: number, contexts: UnetContexts, strengths: StrengthFeeds | null = null): Promise<{ cond: Float32Array; uncond?: Float32Array }> {
     const call = async (batch: number, sample: Float32Array, held: HeldFeeds): Promise<Float32Array> => {
       const feeds: Record<string, OrtTensor> = {
-        ...this.extraFeeds,
-        ...(this.strengths ? strengthTensors(this.ort, this.strengths, batch) : {}),
+        ...(strengths ? strengthTensors(this.ort, strengths, batch) : {}),
         [this.sig.sample.name]: floatTensor(this.ort, this.sig.sample, sample, [batch, ...dims.slice(1)]),
         [this.sig.timestep.name]: this.timestep(t, batch),
       };

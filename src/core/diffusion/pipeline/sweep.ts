@@ -56,7 +56,7 @@ export function formatStrengthList(strengths: readonly number[]): string {
  * image is 262,144 pixels: four of them with CFG is a batch of 8 at 64×64 latents, a few hundred MB of
  * activations on top of the weights. Beyond this the sweep runs one image at a time.
  */
-export const BATCH_PIXEL_BUDGET: Record<Backend, number> = { webgpu: 4 * 512 * 512, wasm: 4 * 512 * 512 };
+export const BATCH_PIXEL_BUDGET: Record<Backend, number> = { webgpu: 4 * 512 * 512, wasm: 4 * 512 * 512, cpu: 4 * 512 * 512 };
 
 export interface SweepPlanInput {
   count: number;

@@ -1,0 +1,188 @@
+/**
+ * One generation: prompts encoded once, then for each image (or each batch of sweep images) the initial noise,
+ * the sampler over the CFG'd U-Net and the VAE decode. Strengths come in with the call and go out as feeds;
+ * nothing here changes the pipeline's state, so a sweep is just a generation whose strength feeds differ per
+ * batch row (batched) or per image (sequential).
+ */
+import { StudioError } from '../../errors.ts';
+import type { ProgressFn, RgbaImage } from '../../progress.ts';
+import { ImageRng } from '../noise/index.ts';
+import { applyEmphasis, flattenChunks, preparePrompts, PromptSyntaxError, type TokenizedPrompt } from '../prompt/index.ts';
+import { compVisModel, findSampler, runSampler, samplerLabels, type DiscreteSchedule } from '../schedulers/index.ts';
+import type { ClipTokenizer } from '../tokenizer/index.ts';
+import type { TensorResidency } from '../../onnx/residency.ts';
+import { latentPreview } from './image.ts';
+import type { TextEncoderModel } from './networks.ts';
+import { MAX_SWEEP, planSweep, type SweepReport } from './sweep.ts';
+import type { ContextUploads, GeneratedImage, GenerateRequest, GenerateResult, PipelineInfo } from './types.ts';
+import type { UnetStack } from './unet-stack.ts';
+
+/** What a generation runs on (the pipeline's parts). */
+export interface GenerationParts {
+  readonly info: PipelineInfo;
+  readonly tokenizer: ClipTokenizer;
+  readonly schedule: DiscreteSchedule;
+  readonly textEncoder: TextEncoderModel;
+  readonly unet: UnetStack;
+  residency(): Promise<TensorResidency>;
+  /** latent [n, C, h, w] (first image) → RGBA */
+  decode(latent: Float32Array, dims: readonly number[]): Promise<RgbaImage>;
+}
+
+export interface GenerationOptions {
+  /** the stack's strengths, in stack order */
+  strengths: readonly number[];
+  signal?: AbortSignal;
+  onProgress?: ProgressFn;
+}
+
+/** Resolves on the next macrotask: session runs may settle through microtasks only, starving messages. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+const bad = (msg: string): never => {
+  throw new StudioError('bad-request', msg);
+};
+
+/** Validates a request against the model; returns the latent dims [1, C, h, w]. */
+export function checkRequest(req: GenerateRequest, info: PipelineInfo, stackSize: number): number[] {
+  const { vaeScale, latentChannels, sizeStep } = info;
+  if (!findSampler(req.sampler)) bad(`Unknown sampler "${req.sampler}"; choose one of ${samplerLabels().join(', ')}.`);
+  if (!Number.isInteger(req.steps) || req.steps < 1 || req.steps > 150) bad('Steps must be a whole number from 1 to 150.');
+  if (!Number.isFinite(req.cfgScale) || req.cfgScale < 1 || req.cfgScale > 30) bad('CFG scale must be between 1 and 30.');
+  if (!Number.isInteger(req.batchCount) || req.batchCount < 1 || req.batchCount > 100) bad('Batch count must be from 1 to 100.');
+  if (!Number.isSafeInteger(req.seed) || req.seed < 0 || req.seed > 0xffffffff) bad('Seed must be a whole number from 0 to 4294967295.');
+  for (const [what, v] of [['Width', req.width], ['Height', req.height]] as const) {
+    if (!Number.isInteger(v) || v % sizeStep !== 0 || v < sizeStep || v > 2048) bad(`${what} must be a multiple of ${sizeStep} from ${sizeStep} to 2048 for this model (got ${v}).`);
+  }
+  const sweep = req.sweep;
+  if (sweep) {
+    if (stackSize === 0) bad('A strength sweep needs a hypernetwork in the stack.');
+    if (!Number.isInteger(sweep.index) || sweep.index < 0 || sweep.index >= stackSize) bad(`The stack has no hypernetwork #${sweep.index + 1}.`);
+    if (!Array.isArray(sweep.strengths) || sweep.strengths.length < 1 || sweep.strengths.length > MAX_SWEEP) bad(`A sweep takes 1 to ${MAX_SWEEP} strengths.`);
+    if (!sweep.strengths.every(Number.isFinite)) bad('Every sweep strength must be a finite number.');
+  }
+  return [1, latentChannels, req.height / vaeScale, req.width / vaeScale];
+}
+
+async function encodePrompt(parts: GenerationParts, p: TokenizedPrompt): Promise<Float32Array> {
+  const { ids, weights, chunkCount } = flattenChunks(p);
+  const chunks = Array.from({ length: chunkCount }, (_, i) => Array.from(ids.subarray(i * 77, (i + 1) * 77)));
+  const hidden = await parts.textEncoder.encode(chunks);
+  return applyEmphasis(hidden, weights, parts.textEncoder.width);
+}
+
+export async function generate(parts: GenerationParts, req: GenerateRequest, { strengths, signal, onProgress }: GenerationOptions): Promise<GenerateResult> {
+  const dims = checkRequest(req, parts.info, parts.unet.size);
+  const sampler = findSampler(req.sampler)!;
+  const cancelled = () => {
+    if (signal?.aborted) throw new StudioError('cancelled', 'Generation was cancelled.');
+  };
+  const t0 = performance.now();
+  onProgress?.({ phase: 'encode' });
+  let prepared;
+  try {
+    prepared = preparePrompts(req.prompt, req.negativePrompt, parts.tokenizer);
+  } catch (e) {
+    if (e instanceof PromptSyntaxError) throw new StudioError('bad-prompt', `Prompt: ${e.message}`);
+    throw e;
+  }
+  const cond = await encodePrompt(parts, prepared.positive);
+  const uncond = await encodePrompt(parts, prepared.negative);
+  const tokens = prepared.positive.chunks.length * 77;
+  const encodeMs = performance.now() - t0;
+  cancelled();
+
+  const images: GeneratedImage[] = [];
+  const totals = { denoiseMs: 0, decodeMs: 0, unetCalls: 0 };
+  const uploads: ContextUploads = { residency: 'cpu', contextBytes: 0, contextBytesPerEval: 0 };
+  const unet = parts.unet;
+  const model = unet.model;
+
+  /** denoises `seeds.length` images at once, hypernetwork i at perImage[i] (one value, or one per image) */
+  const denoise = async (seeds: number[], perImage: readonly (readonly number[])[], image: number, count: number): Promise<Float32Array[]> => {
+    const n = seeds.length;
+    const batchDims = [n, ...dims.slice(1)];
+    const feeds = unet.strengthFeeds(perImage);
+    const condFeeds = await unet.contextFeeds(cond, tokens, n, feeds);
+    const uncondFeeds = await unet.contextFeeds(uncond, tokens, n, feeds);
+    // held for every step (uploaded once on WebGPU), freed however the run ends
+    const contexts = model.holdContexts(condFeeds, uncondFeeds, n, tokens, await parts.residency());
+    uploads.residency = contexts.residency;
+    uploads.contextBytes = Math.max(uploads.contextBytes, contexts.bytes);
+    uploads.contextBytesPerEval = Math.max(uploads.contextBytesPerEval, contexts.bytesPerEval);
+    try {
+      const denoiser = compVisModel(parts.schedule, async (xIn, t) => {
+        totals.unetCalls++;
+        return model.eps(xIn, batchDims, t, contexts, feeds);
+      }, req.cfgScale);
+      const rng = new ImageRng({ shape: dims.slice(1), seeds });
+      const per = rng.perImage;
+      const start = performance.now();
+      const latent = await runSampler(sampler, {
+        schedule: parts.schedule,
+        steps: req.steps,
+        noise: rng.next(),
+        nextNoise: () => rng.next(),
+        model: denoiser,
+        onStep: async ({ step, steps, x }) => {
+          const elapsedMs = performance.now() - start;
+          const every = req.previewEvery ?? 0;
+          // a batch previews its first image; latents up to 32×32 are decoded, larger ones get A1111's cheap map
+          const [, c, h, w] = dims as [number, number, number, number];
+          const preview = every > 0 && step % every === 0 && step < steps ? (h * w <= 32 * 32 ? await parts.decode(x.subarray(0, per), dims) : latentPreview(x.subarray(0, per), c, h, w)) : undefined;
+          onProgress?.({ phase: 'denoise', image, images: count, step, steps, elapsedMs, etaMs: (elapsedMs / step) * (steps - step), preview });
+          // let the realm's event loop run: a worker's cancel message arrives as a macrotask
+          await yieldToEventLoop();
+          cancelled();
+        },
+      });
+      totals.denoiseMs += performance.now() - start;
+      return Array.from({ length: n }, (_, k) => latent.slice(k * per, (k + 1) * per));
+    } finally {
+      contexts.dispose();
+    }
+  };
+  const decode = async (latent: Float32Array, seed: number, image: number, count: number, strength?: number) => {
+    onProgress?.({ phase: 'decode', image, images: count });
+    const d0 = performance.now();
+    images.push({ image: await parts.decode(latent, dims), seed, latent, ...(strength === undefined ? {} : { strength }) });
+    totals.decodeMs += performance.now() - d0;
+    cancelled();
+  };
+  const stack = strengths.map((s) => [s]);
+
+  let report: SweepReport | undefined;
+  const sweep = req.sweep;
+  if (!sweep) {
+    for (let i = 0; i < req.batchCount; i++) {
+      const [latent] = await denoise([req.seed + i], stack, i, req.batchCount);
+      await decode(latent!, req.seed + i, i, req.batchCount);
+    }
+  } else {
+    const { strengths: values, index } = sweep;
+    const swept = (list: readonly number[]) => stack.map((s, i) => (i === index ? list : s));
+    let plan = planSweep({ count: values.length, width: req.width, height: req.height, backend: parts.info.backend, dynamicBatch: parts.info.dynamicBatch, perImageStrength: unet.perImageStrength, requested: sweep.mode });
+    if (plan.mode === 'batched') {
+      let latents: Float32Array[] | null = null;
+      try {
+        latents = await denoise(values.map(() => req.seed), swept(values), 0, 1);
+      } catch (e) {
+        // the memory budget is an estimate: a batch that does not fit runs again one image at a time
+        if (!(e instanceof StudioError && e.code === 'out-of-memory') || sweep.mode === 'batched') throw e;
+        plan = { mode: 'sequential', reason: `the batched run ran out of memory (${e.message.split('.')[0]}), so one image at a time` };
+      }
+      if (latents) for (const [k, latent] of latents.entries()) await decode(latent, req.seed, k, values.length, values[k]);
+    }
+    if (plan.mode === 'sequential') {
+      for (const [k, strength] of values.entries()) {
+        const [latent] = await denoise([req.seed], swept([strength]), k, values.length);
+        await decode(latent!, req.seed, k, values.length, strength);
+      }
+    }
+    report = { mode: plan.mode, reason: plan.reason, index, strengths: [...values], unetCalls: totals.unetCalls };
+  }
+  const { denoiseMs, decodeMs, unetCalls } = totals;
+  return { images, hypernetTags: prepared.extraNetworks.hypernets, timings: { encodeMs, denoiseMs, decodeMs, unetCalls }, uploads, ...(report ? { sweep: report } : {}) };
+}

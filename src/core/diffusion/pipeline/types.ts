@@ -1,0 +1,102 @@
+/** The pipeline's public types: requests, results, what a loaded model is, and how its load went. */
+import type { Backend } from '../../onnx/ort.ts';
+import type { HypernetTag } from '../prompt/index.ts';
+import type { RgbaImage } from '../../progress.ts';
+import type { BackendPlan } from './memory-plan.ts';
+import type { PrecisionChange } from './network-graph.ts';
+import type { SweepReport, SweepRequest } from './sweep.ts';
+
+export type { SweepReport, SweepRequest };
+
+export interface GenerateRequest {
+  prompt: string;
+  negativePrompt: string;
+  /** A1111 sampler name (see SAMPLERS) */
+  sampler: string;
+  steps: number;
+  cfgScale: number;
+  seed: number;
+  width: number;
+  height: number;
+  /** images generated one after another, with seeds seed, seed+1, … */
+  batchCount: number;
+  /** emit a preview every k steps (0: never) */
+  previewEvery?: number;
+  /**
+   * A strength sweep instead of a batch: one image per strength of the stack's hypernetwork `index`, all
+   * with `seed` (batchCount is ignored). Batched in one U-Net call per step where the model and memory allow.
+   */
+  sweep?: SweepRequest;
+}
+
+export interface GeneratedImage {
+  readonly image: RgbaImage;
+  readonly seed: number;
+  /** final latent [1, C, h, w] before VAE scaling */
+  readonly latent: Float32Array;
+  /** the swept hypernetwork's strength for this image (sweeps only) */
+  readonly strength?: number;
+}
+
+/** The U-Net context inputs of a generation (text states and hypernetwork K/V contexts, cond and uncond). */
+export interface ContextUploads {
+  /** 'gpu': uploaded once per generation and fed from GPU buffers at every step; 'cpu': copied in at every call */
+  residency: 'cpu' | 'gpu';
+  /** bytes of context inputs one U-Net evaluation (cond + uncond) reads */
+  contextBytes: number;
+  /** of those, bytes copied from the CPU per U-Net evaluation (0 on WebGPU, `contextBytes` otherwise) */
+  contextBytesPerEval: number;
+}
+
+export interface GenerateResult {
+  readonly images: GeneratedImage[];
+  /** `<hypernet:name:mult>` tags found (and removed) in the prompt, in order */
+  readonly hypernetTags: HypernetTag[];
+  readonly timings: { encodeMs: number; denoiseMs: number; decodeMs: number; unetCalls: number };
+  /** how a sweep ran (sweeps only) */
+  readonly sweep?: SweepReport;
+  /** where the U-Net's context inputs lived and what they cost in CPU→device copies */
+  readonly uploads: ContextUploads;
+}
+
+/** Memory seen at the end of one load phase. Null where the realm has no way to know. */
+export interface MemorySample {
+  readonly phase: string;
+  /** milliseconds the phase took */
+  readonly ms: number;
+  /** JS memory in use (Node: RSS; Chromium: the JS heap) */
+  readonly jsBytes: number | null;
+  /** onnxruntime-web's wasm heap (it grows, never shrinks) */
+  readonly wasmHeapBytes: number | null;
+  /** GPU memory the weights and held inputs take, estimated from tensor sizes (no API says) */
+  readonly gpuBytesEstimate: number | null;
+}
+
+/** How the load went: the plan, what was converted, and memory per phase. */
+export interface LoadReport {
+  readonly plan: BackendPlan;
+  readonly conversions: PrecisionChange[];
+  readonly memory: MemorySample[];
+  /** weight bytes per network, as stored */
+  readonly weights: { readonly textEncoder: number; readonly unet: number; readonly vae: number };
+}
+
+export interface PipelineInfo {
+  readonly name: string;
+  readonly backend: Backend;
+  readonly textWidth: number;
+  readonly latentChannels: number;
+  /** pixels per latent cell (8 for SD) */
+  readonly vaeScale: number;
+  readonly scalingFactor: number;
+  readonly timestepType: string;
+  readonly dynamicBatch: boolean;
+  readonly defaultSize: number;
+  /** width and height must be multiples of this: the VAE factor times the U-Net's down-sampling */
+  readonly sizeStep: number;
+  /** A1111-style short hash: the first 10 hex digits of the U-Net file's SHA-256 */
+  readonly modelHash: string;
+  /** the U-Net's weights as they run */
+  readonly precision: 'fp32' | 'fp16';
+  readonly load: LoadReport;
+}
