@@ -40,7 +40,7 @@ describe('hnstudio patch: external-data locations stay inside the model folder',
     'refuses %s with unsafe-path and writes nothing',
     async (location) => {
       const { model, out } = modelWithLocation(location);
-      const error = await patchCommand([model, ...hypernetwork, '--out', out]).then(() => null, (e: unknown) => e);
+      const error = await patchCommand([model, ...hypernetwork, '--standalone', '--out', out]).then(() => null, (e: unknown) => e);
       expect(isStudioError(error) && error.code).toBe('unsafe-path');
       expect(existsSync(out)).toBe(false);
       expect(existsSync(`${out}_data`)).toBe(false);
@@ -51,7 +51,7 @@ describe('hnstudio patch: external-data locations stay inside the model folder',
   it('reads a location inside the folder (./ prefix allowed)', async () => {
     for (const location of ['inside.bin', './inside.bin']) {
       const { model, out } = modelWithLocation(location);
-      await patchCommand([model, ...hypernetwork, '--out', out]);
+      await patchCommand([model, ...hypernetwork, '--standalone', '--out', out]);
       expect(existsSync(`${out}_data`)).toBe(true);
     }
   }, 20_000);

@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { f32, FIXTURES, maxAbsDiff, ort, strengthFeeds } from '../../test/fixtures/onnx/helpers.ts';
+import { externalLocations } from '../core/onnx/external.ts';
+import { decodeModel } from '../core/onnx/proto.ts';
 import { parseHypernetworkArg, patchCommand } from './patch.ts';
 
 const fixture = (p: string): string => fileURLToPath(new URL(p, FIXTURES));
@@ -25,7 +27,7 @@ describe('hnstudio patch', () => {
 
   it('writes a U-Net with one strength input per hypernetwork, weights beside it', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'hn-patch-')), 'out.onnx');
-    await patchCommand([fixture('onnx/tiny-unet.onnx'), ...hn(0), ...hn(1), '--out', out]);
+    await patchCommand([fixture('onnx/tiny-unet.onnx'), ...hn(0), ...hn(1), '--standalone', '--out', out]);
     const r = await runFile(out, strengthFeeds(pair.strengths));
     expect(r.inputs).toEqual(['sample', 'timestep', 'encoder_hidden_states', 'hypernetwork_strength_0', 'hypernetwork_strength_1']);
     expect(maxAbsDiff(r.out, f32(pair.output))).toBeLessThanOrEqual(1e-4);
@@ -33,10 +35,25 @@ describe('hnstudio patch', () => {
 
   it('--bake makes a drop-in replacement with exactly the original inputs', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'hn-patch-')), 'out.onnx');
-    await patchCommand([fixture('onnx/tiny-unet.onnx'), ...hn(0), ...hn(1), '--bake', '--out', out]);
+    await patchCommand([fixture('onnx/tiny-unet.onnx'), ...hn(0), ...hn(1), '--bake', '--standalone', '--out', out]);
     const r = await runFile(out);
     expect(r.inputs).toEqual(['sample', 'timestep', 'encoder_hidden_states']);
     expect(maxAbsDiff(r.out, f32(pair.output))).toBeLessThanOrEqual(1e-4);
+  }, 20_000);
+
+  it('by default writes a small graph beside the U-Net that references its weights where they are', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hn-patch-'));
+    copyFileSync(fixture('onnx/tiny-unet.onnx'), join(dir, 'unet.onnx'));
+    const out = join(dir, 'unet-hn.onnx');
+    await patchCommand([join(dir, 'unet.onnx'), ...hn(0), ...hn(1), '--out', out]);
+    expect(existsSync(`${out}_data`)).toBe(false);
+    const model = decodeModel(new Uint8Array(readFileSync(out)));
+    expect(new Set(externalLocations(model))).toEqual(new Set(['unet.onnx']));
+    const s = await ort.InferenceSession.create(new Uint8Array(readFileSync(out)), { executionProviders: ['wasm'], externalData: [{ path: 'unet.onnx', data: new Uint8Array(readFileSync(join(dir, 'unet.onnx'))) }] });
+    const result = (await s.run({ ...feeds(), ...strengthFeeds(pair.strengths) })).out_sample!.data as Float32Array;
+    expect(maxAbsDiff(result, f32(pair.output))).toBeLessThanOrEqual(1e-4);
+    // elsewhere it needs --standalone
+    await expect(patchCommand([join(dir, 'unet.onnx'), ...hn(0), '--out', join(tmpdir(), 'elsewhere.onnx')])).rejects.toThrow(/--standalone/);
   }, 20_000);
 
   it('parses FILE.pt[:STRENGTH]', () => {

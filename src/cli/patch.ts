@@ -1,15 +1,20 @@
 /**
- * hnstudio patch UNET.onnx --hypernetwork A.pt[:STRENGTH] [--hypernetwork B.pt[:STRENGTH]]… [--bake] --out OUT.onnx
+ * hnstudio patch UNET.onnx --hypernetwork A.pt[:STRENGTH] [--hypernetwork B.pt[:STRENGTH]]… [--bake] [--standalone] --out OUT.onnx
  * Writes the U-Net with the hypernetworks' attn1/attn2 MLPs in the graph: original inputs and outputs plus one
  * float32 [1] input `hypernetwork_strength_<i>` per hypernetwork, or, with --bake, the strengths (1 when
- * omitted) as constants and exactly the original inputs. Large weights go to OUT.onnx_data.
+ * omitted) as constants and exactly the original inputs. By default OUT.onnx lies beside UNET.onnx and
+ * references its weights where they are (a 3.4 GB U-Net is not copied); --standalone writes a self-contained
+ * OUT.onnx + OUT.onnx_data. The input is read as a skeleton (never whole): any size works.
  */
-import { closeSync, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { closeSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { StudioError } from '../core/errors.ts';
 import { externalLocations, relocateExternal } from '../core/onnx/external.ts';
 import { patchModel, type PatchReport, type StackEntry } from '../core/onnx/patch.ts';
 import { decodeModel, encodeModel } from '../core/onnx/proto.ts';
+import { scanModel } from '../core/onnx/scan.ts';
+import { checkReferences, type WeightFile } from '../core/onnx/weights.ts';
+import { diskFile, fsModelSource } from './fs-model-source.ts';
 import { parse } from './args.ts';
 import { UsageError } from './errors.ts';
 import { readHypernetworkFile } from './read-file.ts';
@@ -41,51 +46,59 @@ export function describePatch(report: Pick<PatchReport, 'widths' | 'unused' | 's
 }
 
 export async function patchCommand(args: string[]): Promise<void> {
-  const { positionals, values } = parse(args, { hypernetwork: { type: 'string', multiple: true }, bake: { type: 'boolean' }, out: { type: 'string' } }, ['UNET.onnx']);
-  const input = positionals[0]!;
+  const { positionals, values } = parse(
+    args,
+    { hypernetwork: { type: 'string', multiple: true }, bake: { type: 'boolean' }, standalone: { type: 'boolean' }, out: { type: 'string' } },
+    ['UNET.onnx'],
+  );
   if (!values.out) throw new UsageError('missing --out OUT.onnx');
   const specs = (values.hypernetwork ?? []).map(parseHypernetworkArg);
   if (!specs.length) throw new UsageError('give at least one --hypernetwork FILE.pt[:STRENGTH]');
-  const out = values.out;
-  const dataName = `${basename(out)}_data`;
-  const dataPath = join(dirname(out), dataName);
+  const input = resolve(positionals[0]!);
+  const out = resolve(values.out);
+  if (out === input) throw new UsageError('--out must differ from the input model');
+  const folder = dirname(input);
+  if (!values.standalone && dirname(out) !== folder) {
+    throw new UsageError(`--out must be in the folder of ${positionals[0]} (it references the weights there), or add --standalone to write a self-contained OUT.onnx + OUT.onnx_data`);
+  }
 
   const stack: StackEntry[] = [];
   for (const s of specs) stack.push({ hypernetwork: await readHypernetworkFile(s.path), strength: s.strength });
-  const buf = readFileSync(input);
-  const model = decodeModel(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
+  // the graph without its weights: every weight is a reference into the input file or its external data
+  const self = diskFile(input);
+  const model = decodeModel((await scanModel(self, { selfLocation: basename(input), what: positionals[0]! })).skeleton);
+  const files = new Map<string, WeightFile>([[basename(input), self]]);
+  const source = fsModelSource(folder);
+  for (const location of externalLocations(model)) {
+    if (files.has(location)) continue;
+    const file = await source.open(location);
+    if (!file) throw new StudioError('missing-file', `${positionals[0]} needs ${location} (its external weights), which is not beside it.`, { path: location });
+    files.set(location, file);
+  }
+  checkReferences(model, files, positionals[0]!);
   const report = patchModel(model, stack, { bake: values.bake ?? false });
 
-  const sources = new Map<string, { fd: number; size: number }>();
-  const folder = resolve(dirname(input));
-  const read = (location: string, offset: number, length: number): Uint8Array => {
-    // `location` passed checkLocation (relative, no `..`); resolving must still land inside the model's folder
-    const path = resolve(folder, location);
-    if (!path.startsWith(folder + sep)) throw new StudioError('unsafe-path', `${input} names external data outside its folder ("${location}").`);
-    if (path === resolve(dataPath)) throw new UsageError(`--out would overwrite ${location}, which ${input} reads; choose another name`);
-    let source = sources.get(path);
-    if (source === undefined) {
-      const fd = openSync(path, 'r');
-      sources.set(path, (source = { fd, size: fstatSync(fd).size }));
-    }
-    const { fd } = source;
-    if (offset + length > source.size) throw new StudioError('bad-model-folder', `${location} is shorter than ${input} says (${offset + length} bytes needed, ${source.size} there): truncated external data.`);
-    const bytes = new Uint8Array(length);
-    if (readSync(fd, bytes, 0, length, offset) !== length) throw new UsageError(`${location} is shorter than ${input} says (truncated external data)`);
-    return bytes;
-  };
-  if (resolve(out) === resolve(input)) throw new UsageError('--out must differ from the input model');
-  // every location is checked before a byte is read or written (externalRef refuses unsafe ones)
-  externalLocations(model);
+  const dataName = `${basename(out)}_data`;
+  if (files.has(basename(out)) || (values.standalone && files.has(dataName) && dirname(out) === folder)) {
+    throw new UsageError(`--out would overwrite a file ${positionals[0]} reads; choose another name`);
+  }
   // written under temporary names and renamed at the end: a failure leaves an existing OUT pair as it was
   const tmp = `.tmp-${process.pid}`;
+  const dataPath = join(dirname(out), dataName);
   let fdOut: number | undefined;
-  let done = false;
+  let size = 0;
   try {
-    const size = relocateExternal(model, dataName, read, (bytes, offset) => {
-      fdOut ??= openSync(dataPath + tmp, 'w');
-      writeSync(fdOut, bytes, 0, bytes.length, offset);
-    });
+    if (values.standalone) {
+      size = relocateExternal(
+        model,
+        dataName,
+        (location, offset, length) => files.get(location)!.readSync!(offset, length),
+        (bytes, offset) => {
+          fdOut ??= openSync(dataPath + tmp, 'w');
+          writeSync(fdOut, bytes, 0, bytes.length, offset);
+        },
+      );
+    }
     writeFileSync(out + tmp, encodeModel(model));
     if (fdOut !== undefined) {
       closeSync(fdOut);
@@ -93,12 +106,11 @@ export async function patchCommand(args: string[]): Promise<void> {
       renameSync(dataPath + tmp, dataPath);
     }
     renameSync(out + tmp, out);
-    done = true;
-    console.log(`wrote ${out}${size ? ` + ${dataName} (${(size / 2 ** 20).toFixed(1)} MiB)` : ''}\n${describePatch(report, stack.length)}`);
-    if (!values.bake && specs.some((s) => s.strength !== undefined)) console.log('note: FILE.pt:STRENGTH is used with --bake only; otherwise feed the strength inputs at run time');
   } finally {
     if (fdOut !== undefined) closeSync(fdOut);
-    for (const { fd } of sources.values()) closeSync(fd);
-    if (!done) for (const path of [dataPath + tmp, out + tmp]) rmSync(path, { force: true });
+    for (const path of [dataPath + tmp, out + tmp]) rmSync(path, { force: true });
   }
+  const where = values.standalone ? (size ? ` + ${dataName} (${(size / 2 ** 20).toFixed(1)} MiB)` : '') : ` (weights referenced in ${[...files.keys()].join(', ')})`;
+  console.log(`wrote ${values.out}${where}\n${describePatch(report, stack.length)}`);
+  if (!values.bake && specs.some((s) => s.strength !== undefined)) console.log('note: FILE.pt:STRENGTH is used with --bake only; otherwise feed the strength inputs at run time');
 }

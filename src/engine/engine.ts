@@ -97,7 +97,7 @@ export class Engine implements EngineApi {
     const probe = runtime.kind === 'web' ? await probeAdapter(this.deps?.gpu) : { device: null, missing: null };
     const decision = chooseBackend(choice, runtime, probe, planInput(model, size.width, size.height));
     const create = (plan: typeof decision.plan) =>
-      StableDiffusionPipeline.create(model, runtime, { backend: plan.backend, plan, onProgress, warmup: options.warmup === false ? false : size, probe: memoryProbe });
+      StableDiffusionPipeline.create(model, runtime, { backend: plan.backend, plan, onProgress, warmup: options.warmup === false ? false : size, probe: memoryProbe, openedAt: start });
     let pipeline: StableDiffusionPipeline;
     let fallbackReason = decision.reason;
     try {

@@ -201,12 +201,11 @@ def to_fp16(src, dst):
             fp32_tensors.update(n.input[1:3])
     # the embedding's output: cast to float16 before its readers
     time_out = [o for n in g.node if n.name in keep for o in n.output if any(o in x.input for x in g.node if x.name not in keep)]
-    renamed = {}
+    renamed = {name: name + "/fp16" for name in time_out}
     new_nodes = []
     for n in g.node:
         for i, name in enumerate(n.input):
-            if name in time_out and n.name not in keep:
-                renamed.setdefault(name, name + "/fp16")
+            if name in renamed and n.name not in keep:
                 n.input[i] = renamed[name]
         if n.op_type == "Cast" and n.name not in keep:
             for a in n.attribute:
@@ -338,8 +337,18 @@ def main():
     s2, c2 = torch.randn(2, 4, 8, 8), torch.randn(2, 77, 768)
     ids2 = ids.repeat(2, 1)
     unet_axes = {"sample": {0: "batch_size", 2: "height", 3: "width"}, "encoder_hidden_states": {0: "batch_size", 1: "sequence_length"}, "out_sample": {0: "batch_size", 2: "height", 3: "width"}}
-    if "fp32" in layouts or "fp16" in layouts:
-        d = out / "fp32"
+    def begin(name):
+        final = out / name
+        if final.exists():
+            return None
+        tmp = out / f"{name}.partial"
+        shutil.rmtree(tmp, ignore_errors=True)
+        return tmp
+
+    def commit(name):
+        (out / f"{name}.partial").rename(out / name)
+
+    if ("fp32" in layouts or "fp16" in layouts) and (d := begin("fp32")):
         export(text, (ids2,), d / "text_encoder" / "model.onnx", ["input_ids"], ["last_hidden_state", "pooler_output"],
                {"input_ids": {0: "batch_size", 1: "sequence_length"}, "last_hidden_state": {0: "batch_size", 1: "sequence_length"}, "pooler_output": {0: "batch_size"}})
         export(unet, (s2, torch.tensor(t), c2), d / "unet" / "model.onnx", ["sample", "timestep", "encoder_hidden_states"], ["out_sample"], unet_axes)
@@ -347,13 +356,13 @@ def main():
         export(vae, (latent,), d / "vae_decoder" / "model.onnx", ["latent_sample"], ["sample"],
                {"latent_sample": {0: "batch_size", 2: "latent_height", 3: "latent_width"}, "sample": {0: "batch_size", 2: "height", 3: "width"}})
         write_common(d)
-    if "fp16" in layouts:
-        d = out / "fp16"
+        commit("fp32")
+    if "fp16" in layouts and (d := begin("fp16")):
         for net in ("text_encoder", "unet", "vae_decoder"):
             to_fp16(out / "fp32" / net / "model.onnx", d / net / "model.onnx")
         write_common(d)
-    if "legacy" in layouts:
-        d = out / "legacy"
+        commit("fp16")
+    if "legacy" in layouts and (d := begin("legacy")):
 
         class LegacyUnet(nn.Module):  # diffusers' old script: timestep [batch] float32
             def __init__(self, u):
@@ -369,6 +378,7 @@ def main():
         export(text, (ids2,), d / "text_encoder" / "model.onnx", ["input_ids"], ["last_hidden_state", "pooler_output"], {"input_ids": {0: "batch", 1: "sequence"}})
         export(vae, (latent,), d / "vae_decoder" / "model.onnx", ["latent_sample"], ["sample"], {"latent_sample": {0: "batch", 1: "channels", 2: "height", 3: "width"}})
         write_common(d, legacy=True)
+        commit("legacy")
     stamp.write_text(json.dumps({"script": digest, "layouts": layouts, "torch": torch.__version__}))
     print(f"wrote {out}")
 

@@ -68,7 +68,8 @@ describe('storage actions', () => {
     const id = storage().models[0]!.id;
     await verifyInstalledModel(id);
     expect(storage().verify).toMatchObject({ id, status: 'ok' });
-    fs.files.get(`models/${id}/unet/model.onnx`)![7] ^= 0xff;
+    const unetGraph = fs.files.get(`models/${id}/unet/model.onnx`)!;
+    unetGraph[7] = unetGraph[7]! ^ 0xff;
     await verifyInstalledModel(id);
     expect(storage().verify).toMatchObject({ id, status: 'damaged', error: { code: 'corrupt-cache', details: { path: 'unet/model.onnx' } } });
     await deleteInstalledModel(id);

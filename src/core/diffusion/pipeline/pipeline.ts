@@ -38,6 +38,8 @@ export interface CreateOptions {
    */
   warmup?: { width: number; height: number } | false;
   probe?: MemoryProbe;
+  /** when the model was opened (performance.now()), so the report's first phase covers it */
+  openedAt?: number;
 }
 
 /** A hypernetwork in the U-Net, with its multiplier. */
@@ -71,8 +73,9 @@ export class StableDiffusionPipeline {
 
   /** Opens `source` and creates its sessions on `backend` (refused up front when the plan says it cannot fit). */
   static async load(source: ModelSource, runtime: Runtime, opts: CreateOptions): Promise<StableDiffusionPipeline> {
+    const openedAt = performance.now();
     const model = await openModel(source, opts.onProgress);
-    return StableDiffusionPipeline.create(model, runtime, opts);
+    return StableDiffusionPipeline.create(model, runtime, { openedAt, ...opts });
   }
 
   static async create(model: OpenedModel, runtime: Runtime, opts: CreateOptions): Promise<StableDiffusionPipeline> {
@@ -80,7 +83,7 @@ export class StableDiffusionPipeline {
     const plan = opts.plan ?? defaultPlan(model, runtime, backend);
     if (!plan.fits) throw new StudioError('model-too-large', plan.reasons.join(' '), { backend, reasons: plan.reasons });
     const memory: MemorySample[] = [];
-    let t = performance.now();
+    let t = opts.openedAt ?? performance.now();
     const sample = (phase: string, gpuBytesEstimate: number | null) => {
       const now = performance.now();
       const probed = opts.probe?.() ?? { jsBytes: null, wasmHeapBytes: null };
