@@ -73,7 +73,25 @@ describe('hnstudio CLI', { timeout: 60_000 }, () => {
 
   it('rejects unknown commands and wrong arguments with a usage error', async () => {
     expect((await hnstudio('frobnicate')).stderr).toMatch(/^error: unknown command "frobnicate"/);
-    expect((await hnstudio('convert', 'only-one.pt')).stderr).toMatch(/^error: expected FILE\.pt OUT\.safetensors/);
+    const wrong = await hnstudio('convert', 'only-one.pt');
+    expect(wrong.stderr).toMatch(/^error: expected FILE\.pt OUT\.safetensors/);
+    expect(wrong.stderr).toContain('(hnstudio convert --help)');
+  });
+
+  it.each(['inspect', 'convert', 'generate', 'noise', 'sigmas', 'patch'])('%s --help and -h print its usage on stdout, exit 0', async (command) => {
+    for (const flag of ['--help', '-h']) {
+      const r = await hnstudio(command, flag);
+      expect(r, `${command} ${flag}`).toMatchObject({ code: 0, stderr: '' });
+      expect(r.stdout).toMatch(new RegExp(`^usage: hnstudio ${command} `));
+    }
+    // help wins over arguments that would otherwise be an error
+    expect((await hnstudio(command, 'x', 'y', 'z', '--help')).stdout).toMatch(/^usage: /);
+  });
+
+  it('--help with no command lists every command', async () => {
+    const r = await hnstudio('--help');
+    expect(r.code).toBe(0);
+    for (const command of ['inspect', 'convert', 'generate', 'noise', 'sigmas', 'patch']) expect(r.stdout).toContain(`\n  ${command} `);
   });
 
   it('noise writes the initial latent exactly as torch.randn draws it (seed, seed+1 per image)', async () => {
