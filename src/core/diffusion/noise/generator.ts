@@ -4,8 +4,8 @@
  * ancestral noise from it in order; matching those draws bit for bit is what makes a seed reproduce an image.
  * Spec and reference tables: shared/docs/torch-randn.md.
  */
-import { cephesLogf, cephesSincosf, fl, TWO_PI_F } from './f32math';
-import { MT19937 } from './mt19937';
+import { cephesLogf, cephesSincosf, fl, TWO_PI_F } from './f32math.ts';
+import { MT19937 } from './mt19937.ts';
 
 const TWO_POW_M24 = 2 ** -24;
 const TWO_POW_M53 = 2 ** -53;

@@ -4,7 +4,7 @@
  * tokens after the last comma (if within `commaPaddingBacktrack` tokens of the end) to the next chunk.
  * Spec: shared/docs/prompt-weighting.md §3-§4.
  */
-import { isBreak, parsePromptAttention, type Fragment } from './emphasis';
+import { isBreak, parsePromptAttention, type Fragment } from './emphasis.ts';
 
 /** What chunking needs from the CLIP tokenizer (ClipTokenizer satisfies it). */
 export interface PromptTokenizer {

@@ -4,7 +4,7 @@
  * BOS/EOS/padding included, so weights redistribute emphasis without changing the chunk's overall mean.
  * Pure function over z [chunks*77, D] float32. Spec: shared/docs/prompt-weighting.md §5.
  */
-import { CHUNK_LENGTH, type EmphasisMode } from './chunks';
+import { CHUNK_LENGTH, type EmphasisMode } from './chunks.ts';
 
 const TOKENS = CHUNK_LENGTH + 2;
 

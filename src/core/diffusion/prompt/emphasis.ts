@@ -4,7 +4,7 @@
  * Spec and reference tables: shared/docs/prompt-weighting.md §2. Python regex semantics are kept where JS
  * differs: `\s` is Python's whitespace set and `\b` around BREAK uses Unicode word characters.
  */
-import { pyFloat } from './pyfloat';
+import { pyFloat } from './pyfloat.ts';
 
 export type Fragment = [text: string, weight: number];
 

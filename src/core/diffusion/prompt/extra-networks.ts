@@ -3,7 +3,7 @@
  * removed from the positive prompt before CLIP sees it; `<hypernet:NAME[:MULT]>` selects a hypernetwork with
  * MULT parsed by Python float() (default 1.0). See shared/docs/hypernetwork-format.md §5.
  */
-import { pyFloat } from './pyfloat';
+import { pyFloat } from './pyfloat.ts';
 
 export interface ExtraNetworkTag {
   /** Tag kind, e.g. "hypernet", "lora". */

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadRef, readRefText } from '../../../../test/reference/diffusion/load';
-import { ClipTokenizer } from '../tokenizer';
+import { loadRef, readRefText } from '../../../../test/reference/diffusion/load.ts';
+import { ClipTokenizer } from '../tokenizer/index.ts';
 import {
   applyEmphasis,
   flattenChunks,
@@ -11,7 +11,7 @@ import {
   pyFloat,
   tokenizeLine,
   type Fragment,
-} from './index';
+} from './index.ts';
 
 let tok: ClipTokenizer;
 beforeAll(() => {

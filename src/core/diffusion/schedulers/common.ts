@@ -1,7 +1,7 @@
 /** Shared plumbing of the k-diffusion samplers (sigma-space, start from noise * sigmas[0]). */
-import type { DiscreteSchedule } from './discrete';
-import { scale } from './model';
-import type { SamplerPlan, ScheduleKind } from './types';
+import type { DiscreteSchedule } from './discrete.ts';
+import { scale } from './model.ts';
+import type { SamplerPlan, ScheduleKind } from './types.ts';
 
 export function checkSteps(steps: number): void {
   if (!Number.isInteger(steps) || steps < 1 || steps > 10000) throw new RangeError(`steps must be an integer in 1..10000, got ${steps}`);

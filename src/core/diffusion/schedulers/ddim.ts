@@ -4,10 +4,10 @@
  * result sits at alphas_cumprod[1], not [0] (A1111's quirk, kept on purpose). A noise draw is made every step
  * even with eta 0, keeping the generator in step with A1111.
  */
-import { checkSteps } from './common';
-import type { DiscreteSchedule } from './discrete';
-import { fl } from './f32';
-import type { SamplerDef, SamplerPlan } from './types';
+import { checkSteps } from './common.ts';
+import type { DiscreteSchedule } from './discrete.ts';
+import { fl } from './f32.ts';
+import type { SamplerDef, SamplerPlan } from './types.ts';
 
 export function ddimTimesteps(steps: number, numTrain = 1000): Int32Array {
   checkSteps(steps);

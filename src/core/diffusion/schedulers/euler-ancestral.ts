@@ -3,9 +3,9 @@
  * fresh noise * sigma_up — drawn from the image's generator only while sigma_{i+1} > 0 (A1111 draws
  * steps-1 times after the initial noise).
  */
-import { kInitialLatent, kPlan, sigmaAt } from './common';
-import { addScaled, fl, toD } from './f32';
-import type { SamplerDef } from './types';
+import { kInitialLatent, kPlan, sigmaAt } from './common.ts';
+import { addScaled, fl, toD } from './f32.ts';
+import type { SamplerDef } from './types.ts';
 
 /** k-diffusion `get_ancestral_step` on 0-dim float32 tensors. */
 export function ancestralStep(sigmaFrom: number, sigmaTo: number, eta = 1): { sigmaDown: number; sigmaUp: number } {

@@ -6,7 +6,7 @@
 export const fl = Math.fround;
 
 /** float32 `fma` only where torch itself fuses (linspace, per samplers.md §1): see noise/f32math. */
-export { fmaf } from '../noise/f32math';
+export { fmaf } from '../noise/f32math.ts';
 
 export function assertSameLength(a: Float32Array, b: Float32Array, what: string): void {
   if (a.length !== b.length) throw new RangeError(`${what}: length ${a.length} vs ${b.length}`);

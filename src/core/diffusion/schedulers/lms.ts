@@ -4,9 +4,9 @@
  * the integrand is a polynomial (degree <= 3), so we integrate it in closed form in double, keeping the
  * float32 denominators k-diffusion gets from NumPy float32 scalars (samplers.md §3).
  */
-import { kInitialLatent, kPlan, sigmaAt } from './common';
-import { fl, toD } from './f32';
-import type { SamplerDef } from './types';
+import { kInitialLatent, kPlan, sigmaAt } from './common.ts';
+import { fl, toD } from './f32.ts';
+import type { SamplerDef } from './types.ts';
 
 /** Multiply polynomial p (ascending coefficients) by (tau - root) / den. */
 function mulLinear(p: number[], root: number, den: number): number[] {

@@ -3,9 +3,9 @@
  * k-diffusion's CompVisDenoiser scalings (c_in, c_out, fractional t = sigma_to_t(sigma)) and CFG in denoised
  * space; for DDIM, CFG on eps at integer timesteps. Pure math; the engine supplies the U-Net call.
  */
-import type { DiscreteSchedule } from './discrete';
-import { assertSameLength, fl } from './f32';
-import type { SamplerModel } from './types';
+import type { DiscreteSchedule } from './discrete.ts';
+import { assertSameLength, fl } from './f32.ts';
+import type { SamplerModel } from './types.ts';
 
 /** One U-Net evaluation of the input at timestep t: eps for the cond batch and (with CFG) the uncond batch. */
 export type UnetEps = (xIn: Float32Array, t: number) => Promise<{ cond: Float32Array; uncond?: Float32Array }>;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { loadRef } from '../../../../test/reference/diffusion/load';
-import { TorchGenerator } from '../noise';
-import { f32Bits } from '../noise/f32math';
+import { loadRef } from '../../../../test/reference/diffusion/load.ts';
+import { TorchGenerator } from '../noise/index.ts';
+import { f32Bits } from '../noise/f32math.ts';
 import {
   compVisModel,
   ddimTimesteps,
@@ -14,7 +14,7 @@ import {
   SAMPLERS,
   SchedulerConfigError,
   type UnetEps,
-} from './index';
+} from './index.ts';
 
 const hex = (a: ArrayLike<number>) => Array.from(a, (v) => f32Bits(v).toString(16).padStart(8, '0'));
 const S = new DiscreteSchedule();

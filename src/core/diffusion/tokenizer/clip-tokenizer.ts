@@ -8,7 +8,7 @@
  * the byte alphabet -> BPE with '</w>' marking the word end -> ids. The special-token strings are split out
  * first, as HF does for added tokens. Not done: ftfy's mojibake repair.
  */
-import { BYTE_DECODER, bytesToUnicode } from './bytes';
+import { BYTE_DECODER, bytesToUnicode } from './bytes.ts';
 
 export const BOS_TOKEN = '<|startoftext|>';
 export const EOS_TOKEN = '<|endoftext|>';

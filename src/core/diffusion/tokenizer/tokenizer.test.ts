@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadRef, readRefText } from '../../../../test/reference/diffusion/load';
-import { ClipTokenizer, cleanText, parseMerges, preTokenize, TokenizerFileError } from './index';
+import { loadRef, readRefText } from '../../../../test/reference/diffusion/load.ts';
+import { ClipTokenizer, cleanText, parseMerges, preTokenize, TokenizerFileError } from './index.ts';
 
 let tok: ClipTokenizer;
 beforeAll(() => {
