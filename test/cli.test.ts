@@ -61,7 +61,7 @@ describe('hnstudio CLI', { timeout: 60_000 }, () => {
   it.each([
     ['bad-global-os-system.pt', 'posix.system'],
     ['bad-truncated-zip.pt', 'truncated'],
-    ['does-not-exist.pt', 'no such file'],
+    ['does-not-exist.pt', 'no such file: '],
   ])('bad input %s: exit 1 and one error line', async (file, reason) => {
     const r = await hnstudio('inspect', join(FIXTURES, file), '--json');
     expect(r.code).toBe(1);
@@ -69,6 +69,7 @@ describe('hnstudio CLI', { timeout: 60_000 }, () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^error: /);
     expect(r.stderr).toContain(reason);
+    expect(r.stderr, 'every error line ends with its ErrorCode').toMatch(/ \[[a-z-]+\]\n$/);
   });
 
   it('rejects unknown commands and wrong arguments with a usage error', async () => {
@@ -119,5 +120,14 @@ describe('hnstudio CLI', { timeout: 60_000 }, () => {
     expect(sigmas).toHaveLength(11);
     expect(sigmas[10]).toBe(0);
     expect(sigmas[0]).toBeCloseTo(14.6146, 3);
+  });
+
+  it('a malformed scheduler config is reported with its code, not as an unexpected failure', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hn-model-'));
+    mkdirSync(join(dir, 'scheduler'));
+    writeFileSync(join(dir, 'scheduler', 'scheduler_config.json'), '{"beta_start": 0.1,');
+    const r = await hnstudio('sigmas', '--model', dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: not JSON .*\[bad-model-folder\]\n$/);
   });
 });

@@ -3,7 +3,7 @@
  * Bad input: exit code 1 and one `error:` line on stderr, never a stack trace. `--help` on any command prints
  * its usage on stdout, exit code 0.
  */
-import { isStudioError } from '../core/errors.ts';
+import { isStudioError, StudioError } from '../core/errors.ts';
 import { convertCommand } from './convert.ts';
 import { HelpRequested, UsageError } from './errors.ts';
 import { generateCommand } from './generate.ts';
@@ -46,15 +46,19 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {
-  const message = isStudioError(e) ? `${e.message} [${e.code}]` : e instanceof UsageError ? e.message : systemMessage(e);
+  // usage errors point to --help instead of a code; every other line ends with its ErrorCode
+  const error = toStudioError(e);
+  const message = error instanceof UsageError ? error.message : `${error.message} [${error.code}]`;
   process.stderr.write(`error: ${message.split('\n')[0]}\n`);
   process.exitCode = 1;
 });
 
-function systemMessage(e: unknown): string {
+/** Node's file-system failures in the vocabulary of the rest; anything else unexpected is a bug. */
+function toStudioError(e: unknown): StudioError {
+  if (isStudioError(e)) return e;
   const err = e as NodeJS.ErrnoException;
-  if (err?.code === 'ENOENT') return `no such file: ${err.path ?? ''}`;
-  if (err?.code === 'EISDIR') return `is a directory, not a file: ${err.path ?? ''}`;
-  if (err?.code === 'EACCES') return `permission denied: ${err.path ?? ''}`;
-  return `unexpected failure: ${err instanceof Error ? err.message : String(e)}`;
+  if (err?.code === 'ENOENT') return new StudioError('missing-file', `no such file: ${err.path ?? ''}`);
+  if (err?.code === 'EISDIR') return new StudioError('read-failed', `is a directory, not a file: ${err.path ?? ''}`);
+  if (err?.code === 'EACCES') return new StudioError('read-failed', `permission denied: ${err.path ?? ''}`);
+  return new StudioError('internal-error', `unexpected failure: ${err instanceof Error ? err.message : String(e)}`);
 }

@@ -3,6 +3,7 @@
  * the continuous t <-> sigma maps with log-sigma interpolation, and the Uniform ("Automatic") and Karras
  * sampling schedules. Every tensor op is float32 with one rounding, as in torch; spec: samplers.md §1.
  */
+import { internalError } from '../../errors.ts';
 import type { NoiseScheduleConfig } from './config.ts';
 import { SD1_SCHEDULE } from './config.ts';
 import { fl } from './f32.ts';
@@ -45,7 +46,7 @@ export class DiscreteSchedule {
 
   private logSigma(i: number): number {
     const v = this.logSigmas[i];
-    if (v === undefined) throw new RangeError(`timestep index ${i} out of range`);
+    if (v === undefined) throw internalError(`timestep index ${i} out of range`);
     return v;
   }
 

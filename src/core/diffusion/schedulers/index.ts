@@ -2,6 +2,7 @@
  * Sampler registry: the one table the UI's sampler list and the CLI's `--sampler` read. Order = A1111's
  * list order; labels are A1111's names (accepted case-insensitively, as are the aliases).
  */
+import { StudioError } from '../../errors.ts';
 import { ddim } from './ddim.ts';
 import type { DiscreteSchedule } from './discrete.ts';
 import { dpmpp2m } from './dpmpp2m.ts';
@@ -30,7 +31,7 @@ export function findSampler(name: string): SamplerDef | undefined {
 
 export function getSampler(name: string): SamplerDef {
   const s = findSampler(name);
-  if (!s) throw new RangeError(`unknown sampler ${JSON.stringify(name)}; known: ${samplerLabels().join(', ')}`);
+  if (!s) throw new StudioError('bad-request', `Unknown sampler ${JSON.stringify(name)}; known: ${samplerLabels().join(', ')}.`);
   return s;
 }
 

@@ -75,6 +75,7 @@ describe('file errors', () => {
     expect(() => ClipTokenizer.fromFiles('nope', '')).toThrow(TokenizerFileError);
     expect(() => ClipTokenizer.fromFiles('{"a":0}', '')).toThrow(/startoftext/);
     expect(() => parseMerges('#version: 0.2\na b c')).toThrow(TokenizerFileError);
+    expect(() => parseMerges('#version: 0.2\na b c')).toThrow(expect.objectContaining({ code: 'bad-model-folder' }));
     expect(parseMerges('#version: 0.2\ni n\nt h\n')).toEqual([['i', 'n'], ['t', 'h']]);
   });
 });
