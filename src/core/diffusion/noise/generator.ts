@@ -2,7 +2,7 @@
  * `torch.Generator` (CPU) + `torch.randn(..., dtype=float32)`, bit-exact with PyTorch on x86-64 (AVX2 kernel).
  * Why: A1111's CPU noise source seeds one generator per image and draws the initial latent and every
  * ancestral noise from it in order; matching those draws bit for bit is what makes a seed reproduce an image.
- * Spec and reference tables: shared/docs/torch-randn.md.
+ * Spec and reference values: docs/torch-randn.md.
  */
 import { StudioError } from '../../errors.ts';
 import { cephesLogf, cephesSincosf, fl, TWO_PI_F } from './f32math.ts';

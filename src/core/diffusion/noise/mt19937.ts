@@ -1,7 +1,7 @@
 /**
  * 32-bit Mersenne Twister exactly as PyTorch's CPU generator runs it (aten/src/ATen/core/MT19937RNGEngine.h).
  * Why our own: A1111's "CPU" noise source is `torch.Generator().manual_seed(seed)`; every latent of a
- * generation derives from this word stream, so it must match bit for bit (see shared/docs/torch-randn.md §1).
+ * generation derives from this word stream, so it must match bit for bit (see docs/torch-randn.md §1).
  */
 import { StudioError } from '../../errors.ts';
 const N = 624;

@@ -2,7 +2,7 @@
  * Emphasis on CLIP hidden states (A1111 `EmphasisOriginal.after_transformers`), per 77-token chunk:
  * mean0 = mean(z); z = z * w (per token); z = z * (mean0 / mean(z)). Means cover all 77*D values of the chunk,
  * BOS/EOS/padding included, so weights redistribute emphasis without changing the chunk's overall mean.
- * Pure function over z [chunks*77, D] float32. Spec: shared/docs/prompt-weighting.md §5.
+ * Pure function over z [chunks*77, D] float32. Spec: docs/prompt-weighting.md §5.
  */
 import { internalError } from '../../errors.ts';
 import { CHUNK_LENGTH, type EmphasisMode } from './chunks.ts';

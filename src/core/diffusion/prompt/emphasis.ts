@@ -1,7 +1,7 @@
 /**
  * A1111's `parse_prompt_attention` (modules/prompt_parser.py), token for token: `(x)` x1.1, `[x]` /1.1,
  * `(x:w)`, escapes, BREAK markers, unbalanced openers applied at the end, neighbours with equal weight merged.
- * Spec and reference tables: shared/docs/prompt-weighting.md §2. Python regex semantics are kept where JS
+ * Spec and reference tables: docs/prompt-weighting.md §2. Python regex semantics are kept where JS
  * differs: `\s` is Python's whitespace set and `\b` around BREAK uses Unicode word characters.
  */
 import { StudioError } from '../../errors.ts';
