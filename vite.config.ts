@@ -26,5 +26,9 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['e2e/**', 'node_modules/**', 'dist/**'],
     environment: 'node',
+    // Timeouts catch hangs, not slowness: a test or hook that takes 1 s on a quiet machine can take ten times that
+    // beside other work on 2 cores. Slow hooks set their own (Vitest's hook timeout ignores the describe's).
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
   },
 });

@@ -33,11 +33,13 @@ describe('strength sweep on the demo model', { timeout: 120_000 }, () => {
   let engine: Engine;
   const strengths = [0, 0.5, 1];
 
+  // hooks have their own timeout (Vitest's 10 s default; the describe's does not apply): a model load and a U-Net
+  // rebuild take seconds on a quiet machine and far longer on a busy one
   beforeAll(async () => {
     engine = await demoEngine();
     await engine.setHypernetworks([{ id: 'hn-1', strength: 0.8 }]);
-  });
-  afterAll(() => engine.unloadModel());
+  }, 180_000);
+  afterAll(() => engine.unloadModel(), 60_000);
 
   it('batched: one U-Net call per step for all images, same images as sequential and single runs', async () => {
     const created = engine.loaded!.sessionCreations;

@@ -16,7 +16,7 @@ import {
 let tok: ClipTokenizer;
 beforeAll(() => {
   tok = ClipTokenizer.fromFiles(readRefText('clip/vocab.json'), readRefText('clip/merges.txt'));
-});
+}, 60_000); // 49,408 vocab entries and 48,894 merges: slow on a busy machine
 
 describe('parsePromptAttention: prompt-weighting.md §2 tables', () => {
   const table: [string, Fragment[]][] = [
