@@ -4,14 +4,16 @@
  * dist/ just built here, and another checkout's (or an old) build names others, so the tests would silently
  * exercise the wrong code.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FullConfig } from '@playwright/test';
 
 export default async function globalSetup(config: FullConfig): Promise<void> {
   const baseURL = config.projects[0]?.use.baseURL;
   if (!baseURL) return;
-  const local = readFileSync(path.resolve('dist/index.html'), 'utf8');
+  const built = path.resolve('dist/index.html');
+  if (!existsSync(built)) throw new Error('No build in dist/: the tests run against the production build (`npm run test:e2e` builds it).');
+  const local = readFileSync(built, 'utf8');
   const served = await (await fetch(baseURL)).text();
   if (served !== local) {
     throw new Error(
