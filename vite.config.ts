@@ -13,8 +13,10 @@ const isolationHeaders = {
 export default defineConfig({
   // the service worker (offline use) is built for production only: see src/pwa/options.ts
   plugins: [react(), VitePWA(pwaOptions)],
-  server: { headers: isolationHeaders },
-  preview: { headers: isolationHeaders },
+  // strictPort: a busy port is an error, not a silent move to the next one (the README's URL would be wrong);
+  // `npm start -- --port 5180` picks another.
+  server: { port: 5173, strictPort: true, headers: isolationHeaders },
+  preview: { port: 4173, strictPort: true, headers: isolationHeaders },
   // The engine worker imports modules (comlink, the core); only ES workers can code-split.
   worker: { format: 'es' },
   // onnxruntime-web ships its own wasm and workers; pre-bundling breaks their relative URLs.
@@ -24,5 +26,9 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['e2e/**', 'node_modules/**', 'dist/**'],
     environment: 'node',
+    // Timeouts catch hangs, not slowness: a test or hook that takes 1 s on a quiet machine can take ten times that
+    // beside other work on 2 cores. Slow hooks set their own (Vitest's hook timeout ignores the describe's).
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
   },
 });

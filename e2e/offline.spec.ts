@@ -57,7 +57,7 @@ function precachedPaths(page: Page): Promise<string[]> {
 async function generateImage(page: Page): Promise<DownloadedImage> {
   const before = await resultNames(page);
   await page.getByTestId('generate').click();
-  await waitForNewResults(page, before, 120_000);
+  await waitForNewResults(page, before, 300_000);
   return downloadResult(page);
 }
 
@@ -72,7 +72,7 @@ test.afterEach(() => {
 });
 
 test('after one online visit, a reload with the network off generates with the demo model and a stored hypernetwork', async ({ page, context }) => {
-  test.setTimeout(300_000);
+  test.setTimeout(600_000);
   const seen: { url: string; offline: boolean; fromWorker: boolean }[] = [];
   const failed: { url: string; error: string }[] = [];
   const served: { path: string; fromServiceWorker: boolean }[] = [];
@@ -98,7 +98,7 @@ test('after one online visit, a reload with the network off generates with the d
     expect(precached, `${file} is precached`).toContain(file);
   }
   expect(precached.some((p) => p.endsWith('.map')), 'no source maps in the precache').toBe(false);
-  await waitForModel(page, 120_000);
+  await waitForModel(page, 300_000);
   // a hypernetwork dropped while online is kept in the library (IndexedDB)
   await page.getByTestId('file-input').setInputFiles(path.resolve('public/hypernetworks/stripes.pt'));
   await expect(cardFor(page, 'stripes.pt')).toHaveAttribute('data-status', 'ready');
@@ -109,7 +109,7 @@ test('after one online visit, a reload with the network off generates with the d
   await page.reload();
   await expect(page.getByRole('heading', { name: 'Generate' })).toBeVisible();
   expect(await page.evaluate(() => navigator.serviceWorker.controller !== null), 'the page is controlled by the service worker').toBe(true);
-  await waitForModel(page, 120_000);
+  await waitForModel(page, 300_000);
   await expect(page.getByTestId('offline-ready')).toBeVisible();
   // a demo model file that does not exist (the engine probes the optional unet/model.onnx_data): the network
   // is off, and the service worker answers 404 as the server would, not a network error
@@ -137,7 +137,7 @@ test('after one online visit, a reload with the network off generates with the d
   await row.getByLabel('Exact strength of stripes').fill('1');
   await expect(row).toHaveAttribute('data-strength', '1');
   const stack = page.getByTestId('stack-panel');
-  await expect(stack).toHaveAttribute('data-applied', 'stripes', { timeout: 60_000 });
+  await expect(stack).toHaveAttribute('data-applied', 'stripes', { timeout: 180_000 });
   await expect(stack).toHaveAttribute('data-sync', 'idle');
   await expect(page.getByTestId('stack-error')).toHaveCount(0);
   const styled = await generateImage(page);
@@ -157,7 +157,7 @@ test('after one online visit, a reload with the network off generates with the d
 });
 
 test('a new version shows "Update available — Reload"; Reload waits for the generation in flight, then reloads', async ({ page }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(420_000);
   // its own server: what is deployed changes during the test
   const server = await serveDist();
   try {
@@ -172,9 +172,9 @@ async function updateFlow(page: Page, server: StaticServer): Promise<void> {
   await expect(page.getByTestId('offline-ready')).toBeVisible({ timeout: 120_000 });
   // a later visit, controlled by the installed version
   await page.reload();
-  await expect(page.getByTestId('offline-ready')).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId('offline-ready')).toBeVisible({ timeout: 90_000 });
   expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
-  await waitForModel(page, 120_000);
+  await waitForModel(page, 300_000);
   await expect(page.getByTestId('update-prompt')).toHaveCount(0);
 
   // the next deployment: a different sw.js (same precache, so it installs quickly)
@@ -184,8 +184,8 @@ async function updateFlow(page: Page, server: StaticServer): Promise<void> {
   const prompt = page.getByTestId('update-prompt');
   await expect(async () => {
     await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.update());
-    await expect(prompt).toBeVisible({ timeout: 5_000 });
-  }).toPass({ timeout: 60_000 });
+    await expect(prompt).toBeVisible({ timeout: 15_000 });
+  }).toPass({ timeout: 180_000 });
   await expect(prompt).toContainText('Update available');
   // inside the live region, so it is announced
   await expect(page.getByRole('status').filter({ has: prompt })).toHaveAttribute('aria-live', 'polite');
@@ -208,8 +208,8 @@ async function updateFlow(page: Page, server: StaticServer): Promise<void> {
   await reloaded;
   await expect(page.getByRole('heading', { name: 'Generate' })).toBeVisible();
   expect(await page.evaluate(() => (window as unknown as { beforeUpdate?: boolean }).beforeUpdate)).toBeUndefined();
-  await expect(page.getByTestId('offline-ready')).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId('offline-ready')).toBeVisible({ timeout: 90_000 });
   await expect(page.getByTestId('update-prompt')).toHaveCount(0);
   expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.waiting === null), 'no version left waiting').toBe(true);
-  await waitForModel(page, 120_000);
+  await waitForModel(page, 300_000);
 }

@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 
 // What later issues rely on: wasm threads need cross-origin isolation, the engine needs a WebGPU adapter
-// (SwiftShader here, via --enable-unsafe-webgpu; see ../shared/docs/webgpu-headless.md).
+// (SwiftShader here, via --enable-unsafe-webgpu; see docs/webgpu-headless.md).
 test('the app is served cross-origin isolated and the browser has a WebGPU adapter', async ({ page }) => {
   const response = await page.goto('/');
   expect(response?.headers()['cross-origin-opener-policy']).toBe('same-origin');

@@ -25,7 +25,7 @@ test.afterEach(() => {
 });
 
 test('import a model folder, generate from it, find it after a reload, catch a corrupted file, re-import, verify, delete', async ({ page }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(420_000);
   const folder = demoModelCopy('sd-shapes-copy');
   await openStudio(page, { backend: 'wasm', model: 'none' });
   await openModels(page);
@@ -38,7 +38,7 @@ test('import a model folder, generate from it, find it after a reload, catch a c
 
   await importFolder(page, folder);
   const done = dialog.locator('[data-testid="import-status"][data-status="done"]');
-  await expect(done).toBeVisible({ timeout: 60_000 });
+  await expect(done).toBeVisible({ timeout: 180_000 });
   const bytes = Number(await done.getAttribute('data-bytes'));
   const ms = Number(await done.getAttribute('data-ms'));
   // the copied files: everything but the VAE encoder (the pipeline does not use it)
@@ -74,7 +74,7 @@ test('import a model folder, generate from it, find it after a reload, catch a c
   await corruptInstalledFile(page, id, 'unet/model.onnx');
   await item.getByRole('button', { name: 'Load sd-shapes-copy' }).click();
   await dialog.getByRole('button', { name: 'Close the models dialog' }).click();
-  await expect(modelBar(page)).toHaveAttribute('data-status', 'error', { timeout: 60_000 });
+  await expect(modelBar(page)).toHaveAttribute('data-status', 'error', { timeout: 180_000 });
   const error = page.getByTestId('model-error');
   await expect(error).toHaveAttribute('data-code', 'corrupt-cache');
   await expect(page.getByTestId('model-error-message')).toContainText('unet/model.onnx has changed since it was imported');
@@ -89,7 +89,7 @@ test('import a model folder, generate from it, find it after a reload, catch a c
   await page.getByTestId('reimport-model').click();
   await expect(dialog.getByRole('heading', { name: 'Re-import sd-shapes-copy' })).toBeVisible();
   await importFolder(page, folder);
-  await expect(done).toBeVisible({ timeout: 60_000 });
+  await expect(done).toBeVisible({ timeout: 180_000 });
   await waitForModel(page);
   // the damaged copy was replaced, not kept beside the new one
   await expect(dialog.locator('[data-testid="installed-model"]:not([data-builtin])')).toHaveCount(1);

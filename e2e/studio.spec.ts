@@ -39,7 +39,7 @@ async function addToStack(page: Page, hn: DemoHypernetwork, strength: string): P
   await expect(cardFor(page, hn.name)).toHaveAttribute('data-status', 'ready');
   await page.getByRole('button', { name: `Add ${hn.stem} to the stack` }).click();
   await stackRow(page, hn.stem).getByLabel(`Exact strength of ${hn.stem}`).fill(strength);
-  await expect(stackPanel(page)).toHaveAttribute('data-applied', hn.stem, { timeout: 30_000 });
+  await expect(stackPanel(page)).toHaveAttribute('data-applied', hn.stem, { timeout: 90_000 });
   await expect(stackPanel(page)).toHaveAttribute('data-sync', 'idle');
   return Number(await stackPanel(page).getAttribute('data-session-creations'));
 }
@@ -110,7 +110,7 @@ test.describe('studio on WASM', () => {
   });
 
   test('live mode: a slider release re-generates with the same seed, no session rebuild, the old image stays until the new one', async ({ page }) => {
-    test.setTimeout(180_000);
+    test.setTimeout(420_000);
     const stripes = demoHypernetwork('stripes');
     await fillForm(page, { ...REFERENCE_FORM, steps: 10 });
     const built = await addToStack(page, stripes, '0');
@@ -155,7 +155,7 @@ test.describe('studio on WASM', () => {
   });
 
   test('a 4-strength sweep runs as one batched U-Net call per step, shows a labelled strip and downloads a grid PNG', async ({ page }) => {
-    test.setTimeout(180_000);
+    test.setTimeout(420_000);
     const stripes = demoHypernetwork('stripes');
     const steps = 12;
     await fillForm(page, { ...REFERENCE_FORM, steps });
@@ -163,7 +163,7 @@ test.describe('studio on WASM', () => {
     await page.getByLabel('Strengths').fill('0, 0.25, 0.5, 1');
     await page.getByRole('button', { name: 'Run sweep' }).click();
     const strip = page.getByTestId('sweep-results');
-    await expect(strip).toBeVisible({ timeout: 60_000 });
+    await expect(strip).toBeVisible({ timeout: 180_000 });
     await expect(strip).toHaveAttribute('data-sweep-mode', 'batched');
     // Euler a calls the U-Net once per step: one batched run for all four images
     await expect(strip).toHaveAttribute('data-unet-calls', String(steps));
@@ -188,7 +188,7 @@ test.describe('studio on WASM', () => {
   });
 
   test("a downloaded PNG's parameters parse as A1111 writes them and round-trip through PNG Info", async ({ page }) => {
-    test.setTimeout(180_000);
+    test.setTimeout(420_000);
     const stripes = demoHypernetwork('stripes');
     await addToStack(page, stripes, '0.75');
     const form = { prompt: 'a big blue square, white background <hypernet:ghost:0.5>', negativePrompt: 'blurry, red', sampler: 'DPM++ 2M Karras', steps: 6, cfgScale: 6.5, seed: 1234, width: 64, height: 48, batchCount: 1 };
@@ -227,7 +227,7 @@ test.describe('studio on WASM', () => {
   });
 
   test('keyboard: Ctrl+Enter generates, Escape cancels; the gallery opens, compares and downloads', async ({ page }) => {
-    test.setTimeout(180_000);
+    test.setTimeout(420_000);
     await fillForm(page, { ...REFERENCE_FORM, steps: 4 });
     await page.getByLabel('Prompt', { exact: true }).focus();
     await page.keyboard.press('Control+Enter');
@@ -237,7 +237,7 @@ test.describe('studio on WASM', () => {
     await page.keyboard.press('Control+Enter');
     await expect(output(page)).toHaveAttribute('data-status', 'running');
     await page.keyboard.press('Escape');
-    await expect(output(page)).toHaveAttribute('data-status', 'idle', { timeout: 10_000 });
+    await expect(output(page)).toHaveAttribute('data-status', 'idle', { timeout: 30_000 });
     await expect(page.getByTestId('generation-error')).toHaveAttribute('data-code', 'cancelled');
     await fillForm(page, { steps: 4, seed: 44 });
     await page.getByLabel('Prompt', { exact: true }).focus();
@@ -263,7 +263,7 @@ test.describe('studio on WASM', () => {
   });
 
   test('axe: the main screen has no serious or critical accessibility violations; every control is labelled', async ({ page }) => {
-    test.setTimeout(120_000);
+    test.setTimeout(600_000);
     await addToStack(page, demoHypernetwork('stripes'), '1');
     await fillForm(page, { ...REFERENCE_FORM, steps: 4 });
     await page.getByRole('button', { name: 'Generate' }).click();
@@ -288,13 +288,13 @@ test.describe('studio on WASM', () => {
   });
 
   test('narrow window (420 px): no horizontal overflow with a sweep and the gallery on screen', async ({ page }) => {
-    test.setTimeout(120_000);
+    test.setTimeout(600_000);
     await page.setViewportSize({ width: 420, height: 900 });
     await addToStack(page, demoHypernetwork('stripes'), '1');
     await fillForm(page, { ...REFERENCE_FORM, steps: 4 });
     await page.getByLabel('Strengths').fill('0, 0.5, 1, 1.5');
     await page.getByRole('button', { name: 'Run sweep' }).click();
-    await expect(page.getByTestId('sweep-results')).toBeVisible({ timeout: 60_000 });
+    await expect(page.getByTestId('sweep-results')).toBeVisible({ timeout: 180_000 });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow, 'no horizontal scrolling').toBeLessThanOrEqual(0);
     await shot(page, 'studio-narrow-420');

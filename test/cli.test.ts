@@ -61,7 +61,7 @@ describe('hnstudio CLI', { timeout: 60_000 }, () => {
   it.each([
     ['bad-global-os-system.pt', 'posix.system'],
     ['bad-truncated-zip.pt', 'truncated'],
-    ['does-not-exist.pt', 'no such file'],
+    ['does-not-exist.pt', 'no such file: '],
   ])('bad input %s: exit 1 and one error line', async (file, reason) => {
     const r = await hnstudio('inspect', join(FIXTURES, file), '--json');
     expect(r.code).toBe(1);
@@ -69,11 +69,30 @@ describe('hnstudio CLI', { timeout: 60_000 }, () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^error: /);
     expect(r.stderr).toContain(reason);
+    expect(r.stderr, 'every error line ends with its ErrorCode').toMatch(/ \[[a-z-]+\]\n$/);
   });
 
   it('rejects unknown commands and wrong arguments with a usage error', async () => {
     expect((await hnstudio('frobnicate')).stderr).toMatch(/^error: unknown command "frobnicate"/);
-    expect((await hnstudio('convert', 'only-one.pt')).stderr).toMatch(/^error: expected FILE\.pt OUT\.safetensors/);
+    const wrong = await hnstudio('convert', 'only-one.pt');
+    expect(wrong.stderr).toMatch(/^error: expected FILE\.pt OUT\.safetensors/);
+    expect(wrong.stderr).toContain('(hnstudio convert --help)');
+  });
+
+  it.each(['inspect', 'convert', 'generate', 'noise', 'sigmas', 'patch'])('%s --help and -h print its usage on stdout, exit 0', async (command) => {
+    for (const flag of ['--help', '-h']) {
+      const r = await hnstudio(command, flag);
+      expect(r, `${command} ${flag}`).toMatchObject({ code: 0, stderr: '' });
+      expect(r.stdout).toMatch(new RegExp(`^usage: hnstudio ${command} `));
+    }
+    // help wins over arguments that would otherwise be an error
+    expect((await hnstudio(command, 'x', 'y', 'z', '--help')).stdout).toMatch(/^usage: /);
+  });
+
+  it('--help with no command lists every command', async () => {
+    const r = await hnstudio('--help');
+    expect(r.code).toBe(0);
+    for (const command of ['inspect', 'convert', 'generate', 'noise', 'sigmas', 'patch']) expect(r.stdout).toContain(`\n  ${command} `);
   });
 
   it('noise writes the initial latent exactly as torch.randn draws it (seed, seed+1 per image)', async () => {
@@ -101,5 +120,14 @@ describe('hnstudio CLI', { timeout: 60_000 }, () => {
     expect(sigmas).toHaveLength(11);
     expect(sigmas[10]).toBe(0);
     expect(sigmas[0]).toBeCloseTo(14.6146, 3);
+  });
+
+  it('a malformed scheduler config is reported with its code, not as an unexpected failure', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hn-model-'));
+    mkdirSync(join(dir, 'scheduler'));
+    writeFileSync(join(dir, 'scheduler', 'scheduler_config.json'), '{"beta_start": 0.1,');
+    const r = await hnstudio('sigmas', '--model', dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: not JSON .*\[bad-model-folder\]\n$/);
   });
 });

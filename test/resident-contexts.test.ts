@@ -64,8 +64,8 @@ describe('U-Net contexts held for a whole generation', { timeout: 120_000 }, () 
   beforeAll(async () => {
     engine = await demoEngine();
     pipeline = engine.loaded!;
-  }, 120_000);
-  afterAll(() => engine.unloadModel());
+  }, 180_000);
+  afterAll(() => engine.unloadModel(), 60_000);
 
   for (const stack of [[], [{ id: 'hn-1', strength: 0.8 }]]) {
     it(`same image as the per-call CPU path, one tensor per input for every step (${stack.length ? 'with' : 'without'} a hypernetwork)`, async () => {

@@ -3,11 +3,10 @@
  * each batch row with its own strength) gives the images a sequential sweep and single generations give, and
  * each image's parameters carry its own `<hypernet:…>` multiplier.
  */
-import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GenerateRequest } from '../src/core/diffusion/pipeline/pipeline.ts';
 import type { Engine } from '../src/engine/engine.ts';
-import { demoEngine } from './support/demo-engine.ts';
+import { demoEngine, ortWithUnetRun } from './support/demo-engine.ts';
 
 const request: GenerateRequest = {
   prompt: 'a small red circle on the left, white background',
@@ -33,11 +32,13 @@ describe('strength sweep on the demo model', { timeout: 120_000 }, () => {
   let engine: Engine;
   const strengths = [0, 0.5, 1];
 
+  // hooks have their own timeout (Vitest's 10 s default; the describe's does not apply): a model load and a U-Net
+  // rebuild take seconds on a quiet machine and far longer on a busy one
   beforeAll(async () => {
     engine = await demoEngine();
     await engine.setHypernetworks([{ id: 'hn-1', strength: 0.8 }]);
-  });
-  afterAll(() => engine.unloadModel());
+  }, 180_000);
+  afterAll(() => engine.unloadModel(), 60_000);
 
   it('batched: one U-Net call per step for all images, same images as sequential and single runs', async () => {
     const created = engine.loaded!.sessionCreations;
@@ -69,21 +70,9 @@ describe('strength sweep on the demo model', { timeout: 120_000 }, () => {
 
   it('auto mode: a batched run that runs out of memory is run again one image at a time', async () => {
     // an onnxruntime whose U-Net fails to allocate for more than one image (cond + uncond)
-    const createSession = ort.InferenceSession.create.bind(ort.InferenceSession);
-    const tight = {
-      ...ort,
-      InferenceSession: {
-        create: async (...args: Parameters<typeof ort.InferenceSession.create>) => {
-          const session = await createSession(...args);
-          if (!session.inputNames.includes('sample')) return session;
-          const run = session.run.bind(session);
-          return Object.assign(session, {
-            run: (feeds: Record<string, ort.Tensor>, ...rest: never[]) =>
-              feeds.sample!.dims[0]! > 2 ? Promise.reject(new Error('failed to allocate a buffer of 1048576 bytes')) : run(feeds, ...rest),
-          });
-        },
-      },
-    };
+    const tight = ortWithUnetRun((run) => (feeds, ...rest) =>
+      feeds.sample!.dims[0]! > 2 ? Promise.reject(new Error('failed to allocate a buffer of 1048576 bytes')) : run(feeds, ...rest),
+    );
     const small = await demoEngine(tight);
     await small.setHypernetworks([{ id: 'hn-1', strength: 0.8 }]);
     try {

@@ -86,7 +86,7 @@ export async function openStudio(page: Page, query: { backend?: 'auto' | 'webgpu
 export const modelBar = (page: Page) => page.getByTestId('model-bar');
 export const output = (page: Page) => page.getByTestId('gen-output');
 
-export async function waitForModel(page: Page, timeout = 60_000): Promise<void> {
+export async function waitForModel(page: Page, timeout = 180_000): Promise<void> {
   await expect(modelBar(page)).toHaveAttribute('data-status', /^(ready|error)$/, { timeout });
   const status = await modelBar(page).getAttribute('data-status');
   if (status !== 'ready') throw new Error(`the model did not load: ${await modelBar(page).innerText()}`);

@@ -20,7 +20,7 @@ export async function hookedWorker(page: Page): Promise<Worker> {
         }
       }
       return false;
-    }, { timeout: 30_000 })
+    }, { timeout: 90_000 })
     .toBe(true);
   return found!;
 }

@@ -1,16 +1,26 @@
-/** Tiny argument helpers shared by the commands. */
+/** The argument parser every command uses: strict options, a fixed number of positionals, and `--help`. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from './errors.ts';
+import { HelpRequested, UsageError } from './errors.ts';
 
-export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, positionals: string[]) {
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Parsed<T extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>>;
+const HELP = { help: { type: 'boolean', short: 'h' } } as const;
+
+/**
+ * Parses a command's arguments. `--help` / `-h` anywhere stops the command before it checks anything else:
+ * it throws `HelpRequested`, and main.ts prints that command's usage.
+ */
+export function parse<T extends Options>(args: string[], options: T, positionals: string[]): Parsed<T> {
   let parsed;
   try {
-    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args, options: { ...options, ...HELP }, allowPositionals: true, strict: true });
   } catch (e) {
+    if (args.includes('--help') || args.includes('-h')) throw new HelpRequested();
     throw new UsageError((e as Error).message);
   }
+  if ((parsed.values as { help?: boolean }).help) throw new HelpRequested();
   if (parsed.positionals.length !== positionals.length) {
     throw new UsageError(`expected ${positionals.join(' ')}, got ${parsed.positionals.length ? parsed.positionals.join(' ') : 'nothing'}`);
   }
-  return parsed;
+  return parsed as Parsed<T>;
 }

@@ -1,29 +1,19 @@
 /**
- * `hnstudio` — the command line over the same core as the app.
- *   hnstudio inspect FILE.pt [--json]
- *   hnstudio convert FILE.pt OUT.safetensors
- * Bad input: exit code 1 and one `error:` line on stderr, never a stack trace.
+ * `hnstudio` — the command line over the same core as the app (usage: usage.ts, `hnstudio --help`).
+ * Bad input: exit code 1 and one `error:` line on stderr, never a stack trace. `--help` on any command prints
+ * its usage on stdout, exit code 0.
  */
-import { isStudioError } from '../core/errors.ts';
-import { inspectCommand } from './inspect.ts';
+import { isStudioError, StudioError } from '../core/errors.ts';
 import { convertCommand } from './convert.ts';
-import { UsageError } from './errors.ts';
+import { HelpRequested, UsageError } from './errors.ts';
 import { generateCommand } from './generate.ts';
+import { inspectCommand } from './inspect.ts';
 import { noiseCommand } from './noise.ts';
 import { patchCommand } from './patch.ts';
 import { sigmasCommand } from './sigmas.ts';
+import { COMMAND_USAGE, USAGE, type CommandName } from './usage.ts';
 
-const USAGE = `usage:
-  hnstudio inspect FILE.pt [--json]          describe a hypernetwork file
-  hnstudio convert FILE.pt OUT.safetensors   write its tensors as safetensors
-  hnstudio generate --model DIR --prompt TEXT [--negative TEXT] [--sampler NAME] [--steps N] [--cfg X]
-                    [--seed N] [--width W] [--height H] [--batch-count N] --out FILE.png
-  hnstudio noise --seed N --shape B,C,H,W --out FILE.npy      initial latent noise, as the engine draws it
-  hnstudio sigmas --model DIR --sampler NAME --steps N [--json] the sampler's sigma schedule
-  hnstudio patch UNET.onnx --hypernetwork A.pt[:STRENGTH] [--hypernetwork B.pt[:STRENGTH]]… [--bake] --out OUT.onnx
-                    put the hypernetworks' MLPs into the U-Net graph (inputs hypernetwork_strength_<i>, or baked)`;
-
-const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
+const COMMANDS: Record<CommandName, (args: string[]) => Promise<void>> = {
   inspect: inspectCommand,
   convert: convertCommand,
   generate: generateCommand,
@@ -32,6 +22,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   patch: patchCommand,
 };
 
+const isCommand = (name: string): name is CommandName => Object.hasOwn(COMMANDS, name);
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -39,21 +30,35 @@ async function main(argv: string[]): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
-  if (!run) throw new UsageError(`unknown command "${command}"\n${USAGE}`);
-  await run(rest);
+  if (command === 'help') {
+    const topic = rest[0];
+    console.log(topic && isCommand(topic) ? COMMAND_USAGE[topic] : USAGE);
+    return;
+  }
+  if (!isCommand(command)) throw new UsageError(`unknown command "${command}" (hnstudio --help lists them)`);
+  try {
+    await COMMANDS[command](rest);
+  } catch (e) {
+    if (e instanceof HelpRequested) console.log(COMMAND_USAGE[command]);
+    else if (e instanceof UsageError) throw new UsageError(`${e.message.split('\n')[0]} (hnstudio ${command} --help)`);
+    else throw e;
+  }
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {
-  const message = isStudioError(e) ? `${e.message} [${e.code}]` : e instanceof UsageError ? e.message : systemMessage(e);
+  // usage errors point to --help instead of a code; every other line ends with its ErrorCode
+  const error = toStudioError(e);
+  const message = error instanceof UsageError ? error.message : `${error.message} [${error.code}]`;
   process.stderr.write(`error: ${message.split('\n')[0]}\n`);
   process.exitCode = 1;
 });
 
-function systemMessage(e: unknown): string {
+/** Node's file-system failures in the vocabulary of the rest; anything else unexpected is a bug. */
+function toStudioError(e: unknown): StudioError {
+  if (isStudioError(e)) return e;
   const err = e as NodeJS.ErrnoException;
-  if (err?.code === 'ENOENT') return `no such file: ${err.path ?? ''}`;
-  if (err?.code === 'EISDIR') return `is a directory, not a file: ${err.path ?? ''}`;
-  if (err?.code === 'EACCES') return `permission denied: ${err.path ?? ''}`;
-  return `unexpected failure: ${err instanceof Error ? err.message : String(e)}`;
+  if (err?.code === 'ENOENT') return new StudioError('missing-file', `no such file: ${err.path ?? ''}`);
+  if (err?.code === 'EISDIR') return new StudioError('read-failed', `is a directory, not a file: ${err.path ?? ''}`);
+  if (err?.code === 'EACCES') return new StudioError('read-failed', `permission denied: ${err.path ?? ''}`);
+  return new StudioError('internal-error', `unexpected failure: ${err instanceof Error ? err.message : String(e)}`);
 }

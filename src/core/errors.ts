@@ -1,7 +1,7 @@
 /**
- * Typed errors of the core. Every error the reader or engine raises on bad input is a `StudioError` with a
- * stable `code`; the worker client rebuilds the same class from `code`, so the UI and CLI switch on `code`,
- * never on message text.
+ * The one error vocabulary. Every error the UI or the CLI shows is a `StudioError` with a stable `code` from
+ * `ErrorCode` (the core's, the engine's and the page's own alike); the worker client rebuilds the same class
+ * from `code`, so the UI and CLI switch on `code`, never on message text.
  */
 export type ErrorCode =
   // container
@@ -40,6 +40,11 @@ export type ErrorCode =
   | 'backend-unavailable'
   | 'cancelled'
   | 'runtime-error'
+  // the engine worker and the page
+  | 'engine-crashed'
+  | 'no-model'
+  | 'file-too-large'
+  | 'read-failed'
   // the model store (OPFS)
   | 'storage-full'
   | 'corrupt-cache'
@@ -47,7 +52,9 @@ export type ErrorCode =
   // a path in a model folder (manifest entry, external-data location) that would leave the folder
   | 'unsafe-path'
   // the memory plan says the model cannot run on the chosen backend (checked before loading)
-  | 'model-too-large';
+  | 'model-too-large'
+  // a broken invariant inside the app: a bug, not bad input
+  | 'internal-error';
 
 export class StudioError extends Error {
   override name = 'StudioError';
@@ -63,4 +70,9 @@ export class StudioError extends Error {
 
 export function isStudioError(e: unknown): e is StudioError {
   return e instanceof StudioError || (typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'StudioError' && typeof (e as { code?: unknown }).code === 'string');
+}
+
+/** A broken invariant: a bug in the app, never the user's input. */
+export function internalError(message: string): StudioError {
+  return new StudioError('internal-error', message);
 }

@@ -3,13 +3,15 @@
  * same `EngineApi`. Only `state/` actions import this module.
  */
 import { proxy, transfer, wrap, type Remote } from 'comlink';
-import { isStudioError } from '../core/errors.ts';
+import { isStudioError, StudioError } from '../core/errors.ts';
 import type { BackendChoice, EngineApi, EngineFile, GenerateRequest, GenerateResponse, HypernetworkCard, LoadOptions, ModelInfo, ModelSpec, ProgressEvent, StackInfo, StackItem } from './api.ts';
 import { installErrorTransfer } from './error-transfer.ts';
 
 /** The worker died (uncaught error, failed to load, out of memory); it is restarted on the next call. */
-export class EngineCrashedError extends Error {
-  override name = 'EngineCrashedError';
+export class EngineCrashedError extends StudioError {
+  constructor(message: string) {
+    super('engine-crashed', message);
+  }
 }
 
 class WorkerEngine implements EngineApi {

@@ -20,7 +20,7 @@ function urlSource(name: string, baseUrl: string): ModelSource {
     async open(path) {
       const res = await fetch(new URL(path, new URL(base, globalThis.location?.href ?? 'http://localhost/')));
       if (res.status === 404) return null;
-      if (!res.ok) throw new StudioError('missing-file', `${path} of "${name}" could not be fetched (HTTP ${res.status}).`, { path });
+      if (!res.ok) throw new StudioError('missing-file', `The server answered HTTP ${res.status} for ${path} of "${name}".`, { path, status: res.status });
       // dev servers answer unknown paths with the app's index.html: that is a missing file, not a model file
       if (!path.endsWith('.html') && res.headers.get('content-type')?.includes('text/html')) return null;
       const length = Number(res.headers.get('content-length') ?? 0);

@@ -59,9 +59,9 @@ describe('PWA precache', () => {
     sparse(path.join(dist, 'assets/index-1Yrp7q5w.js.map'), 1000);
     publicFiles = filesUnder(path.join(ROOT, 'public'));
     for (const f of publicFiles) sparse(path.join(dist, f), statSync(path.join(ROOT, 'public', f)).size);
-  });
+  }, 60_000);
 
-  afterAll(() => rmSync(dist, { recursive: true, force: true }));
+  afterAll(() => rmSync(dist, { recursive: true, force: true }), 60_000);
 
   async function manifest() {
     const { manifestEntries, warnings, size } = await getManifest({

@@ -1,17 +1,15 @@
-/** Errors as the panels show them: a stable code (a core `StudioError` code or one of the page's own), a message. */
-import { isStudioError } from '../core/errors.ts';
-import { EngineCrashedError } from '../engine/client.ts';
+/** Errors as the panels show them: a code from the one `ErrorCode` vocabulary, a message, structured facts. */
+import { isStudioError, type ErrorCode } from '../core/errors.ts';
 
 export interface UiError {
-  /** a `StudioError` code, or `engine-crashed` / `internal-error` */
-  code: string;
+  code: ErrorCode;
   message: string;
   details: Record<string, unknown>;
 }
 
+/** Any failure as the panels show it; anything not a `StudioError` (an engine crash is one) is a bug. */
 export function toUiError(e: unknown): UiError {
   if (isStudioError(e)) return { code: e.code, message: e.message, details: { ...e.details } };
-  if (e instanceof EngineCrashedError) return { code: 'engine-crashed', message: e.message, details: {} };
   return { code: 'internal-error', message: `Unexpected error: ${e instanceof Error ? e.message : String(e)}`, details: {} };
 }
 

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import type { ErrorCode } from '../core/errors.ts';
 import { demoInfo } from './actions/test-engine.ts';
 import { backendAdvice, generationAdvice, smallerSize } from './failure-advice.ts';
 
 const ctx = { width: 512, height: 768, batchCount: 1, sizeStep: 8, backend: 'webgpu' };
-const err = (code: string) => ({ code, message: 'x', details: {} });
+const err = (code: ErrorCode) => ({ code, message: 'x', details: {} });
 
 describe('failure advice', () => {
   it('out of memory: a smaller size on the model grid, as a one-click fix', () => {

@@ -1,19 +1,14 @@
 /** One dropped file on the first screen, from "reading" to its card or its error. */
 import type { HypernetworkCard } from '../engine/api.ts';
+import type { UiError } from './errors.ts';
 import { fileStem } from './prompt-tags.ts';
 
 // The UI takes its data types from here, never from engine/ or core/ directly.
 export type { HypernetworkCard, SizeRole } from '../engine/api.ts';
 export type { LayerSpec } from '../core/hypernetwork/types.ts';
 
-/** Why a file has no card: a core `StudioError` code, or one of the page's own reasons. */
-export type EntryErrorCode = string;
-
-export interface EntryError {
-  code: EntryErrorCode;
-  message: string;
-  details: Record<string, unknown>;
-}
+/** Why a file has no card. */
+export type EntryError = UiError;
 
 interface EntryBase {
   id: string;

@@ -1,5 +1,5 @@
 /**
- * `<hypernet:NAME[:MULT]>` tags in the prompt, as A1111 reads them (shared/docs/hypernetwork-format.md §5): the
+ * `<hypernet:NAME[:MULT]>` tags in the prompt, as A1111 reads them (docs/hypernetwork-format.md §5): the
  * regex `<(\w+):([^>]+)>`, the argument split on ':', NAME = file stem (exact, case-sensitive), MULT parsed like
  * Python float() (default 1). Pure functions: the stack actions and the panel use them.
  */

@@ -3,6 +3,7 @@
  * describing the sweep. Small images are scaled up (nearest neighbour) so the labels stay legible.
  */
 import { sweepGridInfotext } from '../core/diffusion/infotext.ts';
+import { internalError, StudioError } from '../core/errors.ts';
 import { encodePng } from '../core/formats/png.ts';
 import type { ResultImage } from '../state/generation-types.ts';
 
@@ -12,7 +13,7 @@ const MIN_CELL = 128;
 
 export function sweepGridPng(images: readonly ResultImage[], hypernetwork: string): Blob {
   const first = images[0];
-  if (!first) throw new Error('no images');
+  if (!first) throw internalError('a sweep grid needs images');
   const scale = Math.max(1, Math.ceil(MIN_CELL / first.width));
   const cellW = first.width * scale;
   const cellH = first.height * scale;
@@ -22,7 +23,7 @@ export function sweepGridPng(images: readonly ResultImage[], hypernetwork: strin
   canvas.width = width;
   canvas.height = height;
   const ctx = canvas.getContext('2d');
-  if (!ctx) throw new Error('no 2D canvas');
+  if (!ctx) throw new StudioError('backend-unavailable', 'This browser gives no 2D canvas to draw the grid on.');
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, width, height);
   ctx.imageSmoothingEnabled = false;

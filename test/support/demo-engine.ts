@@ -22,3 +22,23 @@ export async function demoEngine(ortModule: unknown = ort): Promise<Engine> {
   await engine.inspectHypernetwork({ name: 'stripes.pt', bytes: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) }, STRIPES_ID);
   return engine;
 }
+
+type UnetRun = (feeds: Record<string, ort.Tensor>, ...rest: never[]) => Promise<ort.InferenceSession.ReturnType>;
+
+/**
+ * onnxruntime whose U-Net sessions (those with a `sample` input) run through `wrap`: a test counts the calls or
+ * makes them fail. Pass the result to `demoEngine`.
+ */
+export function ortWithUnetRun(wrap: (run: UnetRun) => UnetRun): unknown {
+  const create = ort.InferenceSession.create.bind(ort.InferenceSession);
+  return {
+    ...ort,
+    InferenceSession: {
+      create: async (...args: Parameters<typeof ort.InferenceSession.create>) => {
+        const session = await create(...args);
+        if (!session.inputNames.includes('sample')) return session;
+        return Object.assign(session, { run: wrap(session.run.bind(session) as UnetRun) });
+      },
+    },
+  };
+}

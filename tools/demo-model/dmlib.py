@@ -155,7 +155,7 @@ class ClipTokenizer:
                     "NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM,\n"
                     "DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT\n"
                     "OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.\n\n"
-                    "Source note (shared/data/clip/README.md):\n\n" + src)
+                    "Source note (README.md of the CLIP data folder):\n\n" + src)
 
 
 # ----------------------------------------------------------------------------------------------------------

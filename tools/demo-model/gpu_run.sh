@@ -8,7 +8,7 @@
 set -euo pipefail
 OUTDIR=$1; UNET_S=${2:-270}
 B=tools/demo-model/build.py; W=/tmp/demo-gpu
-export PYTHONUNBUFFERED=1 OMP_NUM_THREADS=4 DEMO_CLIP_DIR=${DEMO_CLIP_DIR:-$PWD/.clip}  # carry a copy of shared/data/clip
+export PYTHONUNBUFFERED=1 OMP_NUM_THREADS=4 DEMO_CLIP_DIR=${DEMO_CLIP_DIR:-$PWD/.clip}  # .clip/ holds a copy of OpenAI CLIP's bpe_simple_vocab_16e6.txt.gz
 rm -rf $W; mkdir -p $W "$OUTDIR"
 python3 -c 'import torch; print("torch", torch.__version__, torch.cuda.get_device_name(0))'
 # 1. smoke: every stage for a few seconds, so a broken run costs seconds, not the lease

@@ -2,7 +2,7 @@
 """Derive CLIP's vocab.json + merges.txt (Hugging Face layout) from OpenAI's bpe_simple_vocab_16e6.txt.gz.
 
 Run:  /usr/bin/python3 tools/reference/make_clip_files.py [SRC.gz] [OUT_DIR]
-Defaults: ../shared/data/clip/bpe_simple_vocab_16e6.txt.gz -> test/reference/diffusion/clip/
+Defaults: .clip/bpe_simple_vocab_16e6.txt.gz (a copy of OpenAI CLIP's file, as tools/demo-model uses) -> test/reference/diffusion/clip/
 
 Built exactly as OpenAI's CLIP simple_tokenizer.py builds its encoder (MIT, Copyright (c) 2021 OpenAI):
 the 256 byte-level characters (GPT-2 bytes_to_unicode order), the same with '</w>', the first 48,894 merges
@@ -29,7 +29,7 @@ def bytes_to_unicode():
 
 
 def main():
-    src = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, '..', 'shared', 'data', 'clip', 'bpe_simple_vocab_16e6.txt.gz')
+    src = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, '.clip', 'bpe_simple_vocab_16e6.txt.gz')
     out = sys.argv[2] if len(sys.argv) > 2 else os.path.join(ROOT, 'test', 'reference', 'diffusion', 'clip')
     lines = gzip.open(src).read().decode('utf-8').split('\n')
     merges = [tuple(m.split()) for m in lines[1:49152 - 256 - 2 + 1]]

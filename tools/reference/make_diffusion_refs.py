@@ -9,10 +9,10 @@ Provenance:
 * schedule.json  -- (uniform/karras: this torch's linspace; *_v2: torch>=2.0's per-element linspace rule)
                     CompVis/k-diffusion discrete schedule built with torch ops (k-diffusion is not installed
                     here, so DiscreteSchedule.t_to_sigma / sigma_to_t / get_sigmas and get_sigmas_karras are
-                    re-typed below from shared/docs/samplers.md §1, in float32 torch exactly as k-diffusion does).
+                    re-typed below from docs/samplers.md §1, in float32 torch exactly as k-diffusion does).
 * emphasis.json  -- A1111's "Original" emphasis (multiply, then restore the chunk mean) in float32 torch.
 * samplers.json  -- per-step latents of Euler, Euler a, Heun, LMS, DPM++ 2M (uniform, Karras) and A1111's DDIM
-                    over a fixed fake eps model, written from the formulas of shared/docs/samplers.md §2-§3 in
+                    over a fixed fake eps model, written from the formulas of docs/samplers.md §2-§3 in
                     float32 torch (k-diffusion/A1111 are not installed). LMS coefficients use Gauss-Legendre
                     quadrature (exact for the cubic integrand) instead of scipy.integrate.quad (scipy missing).
 """

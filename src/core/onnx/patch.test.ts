@@ -33,7 +33,7 @@ const out = async (s: ort.InferenceSession, extra: Record<string, ort.Tensor> = 
 
 beforeAll(async () => {
   await session(unet); // wasm start-up outside the timed tests
-}, 30_000);
+}, 120_000);
 
 describe('patched U-Net vs PyTorch (A1111 semantics)', () => {
   const single = ref.cases.filter((c) => c.hypernetworks.length === 1 && !c.perImage);

@@ -1,7 +1,7 @@
 /**
  * Input/output names, dtypes and dynamic dims of the pipeline's networks, read from session metadata:
  * exporters disagree on names, dim names and the timestep dtype, so nothing is hard-coded
- * (../shared/docs/browser-sd-notes.md §1).
+ * (docs/browser-sd-notes.md §1).
  */
 import { StudioError } from '../errors.ts';
 import type { OrtSession, OrtValueMetadata } from './ort.ts';

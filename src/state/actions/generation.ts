@@ -11,13 +11,15 @@ import type { GenerationParams, GenerationProgress, ResultImage } from '../gener
 import { useStudio } from '../store.ts';
 import { addToGallery } from './gallery.ts';
 import { markModelLost, reloadModel } from './models.ts';
+import { trackRun, whenIdle } from './run-control.ts';
 import { applyPromptTags, applyStackForRun, syncStack } from './stack.ts';
 
 /** The largest seed A1111 (and the engine) accept. */
 export const MAX_SEED = 0xffffffff;
 
+export { cancelGeneration, whenIdle } from './run-control.ts';
+
 let runToken = 0;
-let running: Promise<void> = Promise.resolve();
 /** A1111's image counter: the 00001 in 00001-<seed>.png. */
 let imageCounter = 0;
 
@@ -71,11 +73,6 @@ export function resultFileName(number: number, seed: number): string {
   return `${String(number).padStart(5, '0')}-${seed}.png`;
 }
 
-/** Resolves once no run is in flight. */
-export function whenIdle(): Promise<void> {
-  return running;
-}
-
 /**
  * Generates with the form's parameters on the loaded model. Does nothing while a run is in flight. Resolves when
  * the run ends (results, cancelled or failed: the outcome is in the store), never rejects. With `sweep`, one
@@ -83,7 +80,7 @@ export function whenIdle(): Promise<void> {
  */
 export function generate(options: { sweep?: SweepRequest } = {}): Promise<void> {
   const { model, generation } = useStudio.getState();
-  if (generation.status !== 'idle') return running;
+  if (generation.status !== 'idle') return whenIdle();
   if (model.status !== 'ready' || !model.info) {
     const message =
       model.status === 'loading'
@@ -107,8 +104,7 @@ export function generate(options: { sweep?: SweepRequest } = {}): Promise<void> 
       progress: { phase: 'encode', image: 0, images: request.batchCount, step: 0, steps: request.steps, elapsedMs: 0, etaMs: null, fraction: 0 },
     },
   }));
-  running = run(token, request, started, backend);
-  return running;
+  return trackRun(run(token, request, started, backend));
 }
 
 async function run(token: number, request: GenerateRequest, started: number, backend: string): Promise<void> {
@@ -199,17 +195,6 @@ function toProgress(event: ProgressEvent, previous: GenerationProgress | null, r
       return { ...base, phase: 'decode', image: event.image, step: base.steps, etaMs: null, fraction: (event.image + 1) / event.images };
     default:
       return null;
-  }
-}
-
-/** Stops the run in flight; it ends, as cancelled, within one step. */
-export async function cancelGeneration(): Promise<void> {
-  if (useStudio.getState().generation.status !== 'running') return;
-  useStudio.setState((s) => ({ generation: { ...s.generation, status: 'cancelling' } }));
-  try {
-    await getEngine().cancel();
-  } catch {
-    // the run itself reports what happened
   }
 }
 

@@ -9,7 +9,7 @@ const inspect = vi.fn<EngineApi['inspectHypernetwork']>();
 vi.mock('../../engine/client.ts', async () => (await import('./test-engine.ts')).clientModule(() => ({ inspectHypernetwork: inspect })));
 
 const { addHypernetworkFiles, clearHypernetworks, removeHypernetwork, MAX_HYPERNETWORK_BYTES } = await import(
-  './hypernetworks'
+  './hypernetworks.ts'
 );
 const { EngineCrashedError } = await import('../../engine/client.ts');
 

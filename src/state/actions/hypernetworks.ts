@@ -1,6 +1,6 @@
 /** Actions of the hypernetworks slice: the only code that sends dropped files to the engine. */
-import { isStudioError } from '../../core/errors.ts';
-import { EngineCrashedError, getEngine } from '../../engine/client.ts';
+import { getEngine } from '../../engine/client.ts';
+import { toUiError } from '../errors.ts';
 import { indexedDbLibrary, type HypernetworkLibrary } from '../../storage/hypernetwork-store.ts';
 import type { EntryError, HypernetworkEntry } from '../hypernetwork-entry.ts';
 import { isValidTagName } from '../prompt-tags.ts';
@@ -142,14 +142,8 @@ async function inspectEntry(id: string, file: File): Promise<void> {
     // a tag typed before the file was dropped selects it now
     applyPromptTags();
   } catch (e) {
-    fail(id, toEntryError(e));
+    fail(id, toUiError(e));
   }
-}
-
-export function toEntryError(e: unknown): EntryError {
-  if (isStudioError(e)) return { code: e.code, message: e.message, details: { ...e.details } };
-  if (e instanceof EngineCrashedError) return { code: 'engine-crashed', message: e.message, details: {} };
-  return { code: 'internal-error', message: `Unexpected error: ${describe(e)}`, details: {} };
 }
 
 function describe(e: unknown): string {

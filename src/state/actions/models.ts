@@ -7,7 +7,7 @@ import { getEngine } from '../../engine/client.ts';
 import { losesModel, toUiError } from '../errors.ts';
 import { BACKEND_CHOICES, DEMO_MODEL, type BackendChoice, type LoadStep, type ModelSpec } from '../model-types.ts';
 import { useStudio } from '../store.ts';
-import { cancelGeneration, whenIdle } from './generation.ts';
+import { cancelGeneration, whenIdle } from './run-control.ts';
 import { forgetAppliedStack, syncStack } from './stack.ts';
 
 /** Networks warmed up at load (`compile` events), in the order the engine reports them. */

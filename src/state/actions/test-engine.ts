@@ -1,5 +1,6 @@
 /** A scriptable stand-in for the worker engine, for the store action tests (no Worker, no onnxruntime). */
 import { vi } from 'vitest';
+import { StudioError } from '../../core/errors.ts';
 import type { EngineApi, GenerateRequest, GenerateResponse, ModelInfo, ProgressEvent, StackInfo, StackItem } from '../../engine/api.ts';
 
 const DEMO_INFO: ModelInfo = {
@@ -98,8 +99,10 @@ export const engine = {
 export function clientModule(getEngine: () => Partial<EngineApi> = () => engine) {
   return {
     getEngine,
-    EngineCrashedError: class EngineCrashedError extends Error {
-      override name = 'EngineCrashedError';
+    EngineCrashedError: class EngineCrashedError extends StudioError {
+      constructor(message: string) {
+        super('engine-crashed', message);
+      }
     },
   };
 }

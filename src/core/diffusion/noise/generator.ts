@@ -2,10 +2,11 @@
  * `torch.Generator` (CPU) + `torch.randn(..., dtype=float32)`, bit-exact with PyTorch on x86-64 (AVX2 kernel).
  * Why: A1111's CPU noise source seeds one generator per image and draws the initial latent and every
  * ancestral noise from it in order; matching those draws bit for bit is what makes a seed reproduce an image.
- * Spec and reference tables: shared/docs/torch-randn.md.
+ * Spec and reference values: docs/torch-randn.md.
  */
-import { cephesLogf, cephesSincosf, fl, TWO_PI_F } from './f32math';
-import { MT19937 } from './mt19937';
+import { StudioError } from '../../errors.ts';
+import { cephesLogf, cephesSincosf, fl, TWO_PI_F } from './f32math.ts';
+import { MT19937 } from './mt19937.ts';
 
 const TWO_POW_M24 = 2 ** -24;
 const TWO_POW_M53 = 2 ** -53;
@@ -19,7 +20,7 @@ export function numel(shape: readonly number[] | number): number {
   if (typeof shape === 'number') shape = [shape];
   let n = 1;
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new RangeError(`bad dimension ${d} in shape [${shape.join(',')}]`);
+    if (!Number.isInteger(d) || d < 0) throw new StudioError('bad-request', `Bad dimension ${d} in the noise shape [${shape.join(',')}].`);
     n *= d;
   }
   return n;

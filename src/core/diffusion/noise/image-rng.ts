@@ -3,7 +3,7 @@
  * seed, seed+1, … for a batch; `next()` draws one latent-shaped tensor from each generator, in order.
  * Draw #1 is the initial noise; each later draw is one sampler noise request (Euler a, DDIM).
  */
-import { numel, TorchGenerator } from './generator';
+import { numel, TorchGenerator } from './generator.ts';
 
 export interface ImageRngOptions {
   /** Per-image latent shape without the batch dim, e.g. [4, H/8, W/8]. */

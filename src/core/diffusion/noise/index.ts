@@ -1,4 +1,4 @@
-export { MT19937, seedToU32 } from './mt19937';
-export { TorchGenerator, numel, VECTOR_THRESHOLD } from './generator';
-export { ImageRng, batchSeeds, type ImageRngOptions } from './image-rng';
-export { f32Bits, f32FromBits } from './f32math';
+export { MT19937, seedToU32 } from './mt19937.ts';
+export { TorchGenerator, numel, VECTOR_THRESHOLD } from './generator.ts';
+export { ImageRng, batchSeeds, type ImageRngOptions } from './image-rng.ts';
+export { f32Bits, f32FromBits } from './f32math.ts';

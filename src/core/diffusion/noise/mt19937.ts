@@ -1,8 +1,9 @@
 /**
  * 32-bit Mersenne Twister exactly as PyTorch's CPU generator runs it (aten/src/ATen/core/MT19937RNGEngine.h).
  * Why our own: A1111's "CPU" noise source is `torch.Generator().manual_seed(seed)`; every latent of a
- * generation derives from this word stream, so it must match bit for bit (see shared/docs/torch-randn.md §1).
+ * generation derives from this word stream, so it must match bit for bit (see docs/torch-randn.md §1).
  */
+import { StudioError } from '../../errors.ts';
 const N = 624;
 const M = 397;
 const MATRIX_A = 0x9908b0df;
@@ -12,10 +13,10 @@ const LOWER = 0x7fffffff;
 /** torch takes the seed as uint64 (negatives wrap) and feeds only the low 32 bits to the engine. */
 export function seedToU32(seed: number | bigint): number {
   if (typeof seed === 'number') {
-    if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be a safe integer or a bigint, got ${seed}`);
+    if (!Number.isSafeInteger(seed)) throw new StudioError('bad-request', `A seed must be a whole number (got ${seed}).`);
     seed = BigInt(seed);
   }
-  if (seed < -(1n << 63n) || seed >= 1n << 64n) throw new RangeError(`seed out of torch's range: ${seed}`);
+  if (seed < -(1n << 63n) || seed >= 1n << 64n) throw new StudioError('bad-request', `Seed ${seed} is outside torch's range (-2^63 to 2^64-1).`);
   return Number(BigInt.asUintN(32, seed));
 }
 

@@ -2,9 +2,9 @@
  * A1111's `tokenize_line` (modules/sd_hijack_clip.py): fragments -> 75-token chunks, each wrapped as
  * [BOS] + 75 + [EOS] = 77 ids with per-token weights. Breaks at BREAK, and when a chunk fills up, moves the
  * tokens after the last comma (if within `commaPaddingBacktrack` tokens of the end) to the next chunk.
- * Spec: shared/docs/prompt-weighting.md §3-§4.
+ * Spec: docs/prompt-weighting.md §3-§4.
  */
-import { isBreak, parsePromptAttention, type Fragment } from './emphasis';
+import { isBreak, parsePromptAttention, type Fragment } from './emphasis.ts';
 
 /** What chunking needs from the CLIP tokenizer (ClipTokenizer satisfies it). */
 export interface PromptTokenizer {

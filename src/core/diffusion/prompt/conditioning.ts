@@ -2,9 +2,10 @@
  * Emphasis on CLIP hidden states (A1111 `EmphasisOriginal.after_transformers`), per 77-token chunk:
  * mean0 = mean(z); z = z * w (per token); z = z * (mean0 / mean(z)). Means cover all 77*D values of the chunk,
  * BOS/EOS/padding included, so weights redistribute emphasis without changing the chunk's overall mean.
- * Pure function over z [chunks*77, D] float32. Spec: shared/docs/prompt-weighting.md §5.
+ * Pure function over z [chunks*77, D] float32. Spec: docs/prompt-weighting.md §5.
  */
-import { CHUNK_LENGTH, type EmphasisMode } from './chunks';
+import { internalError } from '../../errors.ts';
+import { CHUNK_LENGTH, type EmphasisMode } from './chunks.ts';
 
 const TOKENS = CHUNK_LENGTH + 2;
 
@@ -27,12 +28,12 @@ export function applyEmphasis(
   /** Rows per chunk (77 for SD; other values only for small worked examples). */
   chunkTokens: number = TOKENS,
 ): Float32Array {
-  if (!Number.isInteger(dim) || dim <= 0) throw new RangeError(`bad hidden size ${dim}`);
+  if (!Number.isInteger(dim) || dim <= 0) throw internalError(`bad hidden size ${dim}`);
   const rows = weights.length;
   if (!Number.isInteger(chunkTokens) || chunkTokens <= 0 || rows % chunkTokens !== 0) {
-    throw new RangeError(`weights length ${rows} is not a multiple of ${chunkTokens}`);
+    throw internalError(`weights length ${rows} is not a multiple of ${chunkTokens}`);
   }
-  if (z.length !== rows * dim) throw new RangeError(`hidden states length ${z.length} != ${rows} x ${dim}`);
+  if (z.length !== rows * dim) throw internalError(`hidden states length ${z.length} != ${rows} x ${dim}`);
   const out = Float32Array.from(z);
   if (mode === 'Ignore' || mode === 'None') return out;
   for (let c = 0; c < rows / chunkTokens; c++) {

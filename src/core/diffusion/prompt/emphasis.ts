@@ -1,10 +1,11 @@
 /**
  * A1111's `parse_prompt_attention` (modules/prompt_parser.py), token for token: `(x)` x1.1, `[x]` /1.1,
  * `(x:w)`, escapes, BREAK markers, unbalanced openers applied at the end, neighbours with equal weight merged.
- * Spec and reference tables: shared/docs/prompt-weighting.md §2. Python regex semantics are kept where JS
+ * Spec and reference tables: docs/prompt-weighting.md §2. Python regex semantics are kept where JS
  * differs: `\s` is Python's whitespace set and `\b` around BREAK uses Unicode word characters.
  */
-import { pyFloat } from './pyfloat';
+import { StudioError } from '../../errors.ts';
+import { pyFloat } from './pyfloat.ts';
 
 export type Fragment = [text: string, weight: number];
 
@@ -33,13 +34,13 @@ const RE_ATTENTION = new RegExp(
 );
 const RE_BREAK = new RegExp(`[${WS}]*(?<![${WORD}])BREAK(?![${WORD}])[${WS}]*`, 'u');
 
-export class PromptSyntaxError extends Error {
-  override name = 'PromptSyntaxError';
+/** Emphasis syntax that A1111 rejects (a weight its float() cannot read). */
+export class PromptSyntaxError extends StudioError {
   constructor(
     message: string,
     readonly offset: number,
   ) {
-    super(message);
+    super('bad-prompt', message, { offset });
   }
 }
 

@@ -1,9 +1,9 @@
 /**
  * A1111 extra-network tags (`modules/extra_networks.py`): every `<kind:args>` matching `<(\w+):([^>]+)>` is
  * removed from the positive prompt before CLIP sees it; `<hypernet:NAME[:MULT]>` selects a hypernetwork with
- * MULT parsed by Python float() (default 1.0). See shared/docs/hypernetwork-format.md §5.
+ * MULT parsed by Python float() (default 1.0). See docs/hypernetwork-format.md §5.
  */
-import { pyFloat } from './pyfloat';
+import { pyFloat } from './pyfloat.ts';
 
 export interface ExtraNetworkTag {
   /** Tag kind, e.g. "hypernet", "lora". */

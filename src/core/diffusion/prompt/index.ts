@@ -2,8 +2,8 @@
  * Prompt -> CLIP inputs, A1111 style: strip extra-network tags, parse emphasis, chunk to 77-token windows;
  * the negative prompt is chunked the same way (no tag parsing) and both are padded to a common chunk count.
  */
-import { padChunks, tokenizeLine, type ChunkOptions, type PromptTokenizer, type TokenizedPrompt } from './chunks';
-import { parseExtraNetworks, type ExtraNetworksResult } from './extra-networks';
+import { padChunks, tokenizeLine, type ChunkOptions, type PromptTokenizer, type TokenizedPrompt } from './chunks.ts';
+import { parseExtraNetworks, type ExtraNetworksResult } from './extra-networks.ts';
 
 export interface PreparedPrompts {
   positive: TokenizedPrompt;
@@ -36,7 +36,7 @@ export {
   ROUND_MULTIPLIER,
   SQUARE_MULTIPLIER,
   type Fragment,
-} from './emphasis';
+} from './emphasis.ts';
 export {
   tokenizeLine,
   fragmentsFor,
@@ -49,7 +49,7 @@ export {
   type TokenizedPrompt,
   type ChunkOptions,
   type EmphasisMode,
-} from './chunks';
-export { applyEmphasis } from './conditioning';
-export { parseExtraNetworks, type ExtraNetworkTag, type HypernetTag, type ExtraNetworksResult } from './extra-networks';
-export { pyFloat } from './pyfloat';
+} from './chunks.ts';
+export { applyEmphasis } from './conditioning.ts';
+export { parseExtraNetworks, type ExtraNetworkTag, type HypernetTag, type ExtraNetworksResult } from './extra-networks.ts';
+export { pyFloat } from './pyfloat.ts';

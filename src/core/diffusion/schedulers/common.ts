@@ -1,10 +1,11 @@
 /** Shared plumbing of the k-diffusion samplers (sigma-space, start from noise * sigmas[0]). */
-import type { DiscreteSchedule } from './discrete';
-import { scale } from './model';
-import type { SamplerPlan, ScheduleKind } from './types';
+import { internalError, StudioError } from '../../errors.ts';
+import type { DiscreteSchedule } from './discrete.ts';
+import { scale } from './model.ts';
+import type { SamplerPlan, ScheduleKind } from './types.ts';
 
 export function checkSteps(steps: number): void {
-  if (!Number.isInteger(steps) || steps < 1 || steps > 10000) throw new RangeError(`steps must be an integer in 1..10000, got ${steps}`);
+  if (!Number.isInteger(steps) || steps < 1 || steps > 10000) throw new StudioError('bad-request', `Steps must be a whole number from 1 to 10000 (got ${steps}).`);
 }
 
 export function kSigmas(schedule: DiscreteSchedule, kind: ScheduleKind, steps: number): Float32Array {
@@ -24,6 +25,6 @@ export function kInitialLatent(noise: Float32Array, plan: SamplerPlan): Float32A
 export function sigmaAt(plan: SamplerPlan, i: number): [number, number] {
   const s = plan.sigmas[i];
   const next = plan.sigmas[i + 1];
-  if (s === undefined || next === undefined) throw new RangeError(`step ${i} outside 0..${plan.steps - 1}`);
+  if (s === undefined || next === undefined) throw internalError(`step ${i} outside 0..${plan.steps - 1}`);
   return [s, next];
 }

@@ -3,6 +3,7 @@
  * Why only these keys: A1111 samples SD 1.x with k-diffusion over the CompVis schedule, which depends on the
  * betas alone; diffusers' own timestep-spacing options do not apply to A1111's samplers.
  */
+import { StudioError } from '../../errors.ts';
 export type BetaSchedule = 'scaled_linear' | 'linear';
 
 export interface NoiseScheduleConfig {
@@ -22,8 +23,11 @@ export const SD1_SCHEDULE: NoiseScheduleConfig = {
   predictionType: 'epsilon',
 };
 
-export class SchedulerConfigError extends Error {
-  override name = 'SchedulerConfigError';
+/** scheduler_config.json is malformed or asks for a schedule A1111's samplers do not have. */
+export class SchedulerConfigError extends StudioError {
+  constructor(message: string) {
+    super('bad-model-folder', message);
+  }
 }
 
 function num(raw: Record<string, unknown>, key: string, fallback: number): number {
@@ -35,7 +39,14 @@ function num(raw: Record<string, unknown>, key: string, fallback: number): numbe
 
 /** Parse a scheduler_config.json (already JSON.parse'd or as text); missing keys take SD 1.x values. */
 export function parseSchedulerConfig(input: string | Record<string, unknown>): NoiseScheduleConfig {
-  const raw: unknown = typeof input === 'string' ? JSON.parse(input) : input;
+  let raw: unknown = input;
+  if (typeof input === 'string') {
+    try {
+      raw = JSON.parse(input);
+    } catch (e) {
+      throw new SchedulerConfigError(`not JSON (${(e as Error).message})`);
+    }
+  }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new SchedulerConfigError('not a JSON object');
   const obj = raw as Record<string, unknown>;
   const betaSchedule = obj['beta_schedule'] ?? 'scaled_linear';

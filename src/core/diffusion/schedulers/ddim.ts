@@ -4,15 +4,16 @@
  * result sits at alphas_cumprod[1], not [0] (A1111's quirk, kept on purpose). A noise draw is made every step
  * even with eta 0, keeping the generator in step with A1111.
  */
-import { checkSteps } from './common';
-import type { DiscreteSchedule } from './discrete';
-import { fl } from './f32';
-import type { SamplerDef, SamplerPlan } from './types';
+import { internalError, StudioError } from '../../errors.ts';
+import { checkSteps } from './common.ts';
+import type { DiscreteSchedule } from './discrete.ts';
+import { fl } from './f32.ts';
+import type { SamplerDef, SamplerPlan } from './types.ts';
 
 export function ddimTimesteps(steps: number, numTrain = 1000): Int32Array {
   checkSteps(steps);
   const stride = Math.floor(numTrain / steps);
-  if (stride < 1) throw new RangeError(`DDIM needs steps <= ${numTrain}`);
+  if (stride < 1) throw new StudioError('bad-request', `DDIM takes at most ${numTrain} steps, the model's training timesteps.`);
   const ts: number[] = [];
   for (let v = 0; v < numTrain; v += stride) ts.push(Math.min(Math.max(v + 1, 0), numTrain - 1));
   return Int32Array.from(ts);
@@ -41,16 +42,16 @@ export function createDdim(eta = 0): SamplerDef {
     initialLatent: (noise) => Float32Array.from(noise),
     createStepper(schedule, p) {
       const ts = p.timesteps;
-      if (!ts) throw new Error('DDIM plan without timesteps');
+      if (!ts) throw internalError('DDIM plan without timesteps');
       const ac = schedule.alphasCumprod;
       const at = (k: number): number => ac[ts[k] ?? -1] ?? NaN;
       const atPrev = (k: number): number => (k === 0 ? ac[0] ?? NaN : at(k - 1));
       return {
         plan: p,
         async step(x, i, { model, noise }) {
-          if (!model.eps) throw new Error('DDIM needs a timestep (eps) model');
+          if (!model.eps) throw internalError('DDIM needs a timestep (eps) model');
           const idx = ts.length - 1 - i;
-          if (i < 0 || idx < 1) throw new RangeError(`step ${i} outside 0..${p.steps - 1}`);
+          if (i < 0 || idx < 1) throw internalError(`step ${i} outside 0..${p.steps - 1}`);
           const e = await model.eps(x, ts[idx] ?? 0);
           const aT = at(idx);
           const aPrev = atPrev(idx);
@@ -60,7 +61,7 @@ export function createDdim(eta = 0): SamplerDef {
           const sqrtAPrev = fl(Math.sqrt(aPrev));
           const dirScale = fl(Math.sqrt(fl(fl(1 - aPrev) - fl(sigmaT * sigmaT))));
           const nz = noise();
-          if (nz.length !== x.length) throw new RangeError(`noise length ${nz.length} != latent length ${x.length}`);
+          if (nz.length !== x.length) throw internalError(`noise length ${nz.length} != latent length ${x.length}`);
           const out = new Float32Array(x.length);
           for (let k = 0; k < x.length; k++) {
             const ek = e[k] ?? 0;

@@ -3,10 +3,11 @@
  * the continuous t <-> sigma maps with log-sigma interpolation, and the Uniform ("Automatic") and Karras
  * sampling schedules. Every tensor op is float32 with one rounding, as in torch; spec: samplers.md §1.
  */
-import type { NoiseScheduleConfig } from './config';
-import { SD1_SCHEDULE } from './config';
-import { fl } from './f32';
-import { linspaceF32, linspaceF64 } from './linspace';
+import { internalError } from '../../errors.ts';
+import type { NoiseScheduleConfig } from './config.ts';
+import { SD1_SCHEDULE } from './config.ts';
+import { fl } from './f32.ts';
+import { linspaceF32, linspaceF64 } from './linspace.ts';
 
 export class DiscreteSchedule {
   /** alphas_cumprod, computed in float64 and stored as float32 (CompVis `register_schedule`). */
@@ -45,7 +46,7 @@ export class DiscreteSchedule {
 
   private logSigma(i: number): number {
     const v = this.logSigmas[i];
-    if (v === undefined) throw new RangeError(`timestep index ${i} out of range`);
+    if (v === undefined) throw internalError(`timestep index ${i} out of range`);
     return v;
   }
 

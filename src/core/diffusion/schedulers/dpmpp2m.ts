@@ -2,9 +2,9 @@
  * "DPM++ 2M" = k-diffusion `sample_dpmpp_2m` on the Uniform schedule (A1111 1.6–1.8 naming; 1.9+ shows the
  * Karras variant under this name with "Schedule type: Automatic"). Second-order multistep in t = -ln(sigma).
  */
-import { kInitialLatent, kPlan, sigmaAt } from './common';
-import { fl, linComb2 } from './f32';
-import type { SamplerDef, ScheduleKind } from './types';
+import { kInitialLatent, kPlan, sigmaAt } from './common.ts';
+import { fl, linComb2 } from './f32.ts';
+import type { SamplerDef, ScheduleKind } from './types.ts';
 
 const tOf = (sigma: number): number => -fl(Math.log(sigma));
 const sigmaOf = (t: number): number => fl(Math.exp(-t));

@@ -3,9 +3,10 @@
  * fresh noise * sigma_up — drawn from the image's generator only while sigma_{i+1} > 0 (A1111 draws
  * steps-1 times after the initial noise).
  */
-import { kInitialLatent, kPlan, sigmaAt } from './common';
-import { addScaled, fl, toD } from './f32';
-import type { SamplerDef } from './types';
+import { internalError } from '../../errors.ts';
+import { kInitialLatent, kPlan, sigmaAt } from './common.ts';
+import { addScaled, fl, toD } from './f32.ts';
+import type { SamplerDef } from './types.ts';
 
 /** k-diffusion `get_ancestral_step` on 0-dim float32 tensors. */
 export function ancestralStep(sigmaFrom: number, sigmaTo: number, eta = 1): { sigmaDown: number; sigmaUp: number } {
@@ -42,7 +43,7 @@ export function createEulerAncestral(eta = 1, sNoise = 1): SamplerDef {
           const out = addScaled(x, toD(x, s, den), fl(sigmaDown - s));
           if (!(next > 0)) return out;
           const n = noise();
-          if (n.length !== out.length) throw new RangeError(`noise length ${n.length} != latent length ${out.length}`);
+          if (n.length !== out.length) throw internalError(`noise length ${n.length} != latent length ${out.length}`);
           const sn = fl(sNoise);
           for (let k = 0; k < out.length; k++) out[k] = (out[k] ?? 0) + fl(fl((n[k] ?? 0) * sn) * sigmaUp);
           return out;

@@ -1,7 +1,7 @@
 /** "Euler" = k-diffusion `sample_euler` with s_churn 0 (so sigma_hat = sigma_i): x += d * (sigma_{i+1} - sigma_i). */
-import { kInitialLatent, kPlan, sigmaAt } from './common';
-import { addScaled, fl, toD } from './f32';
-import type { SamplerDef } from './types';
+import { kInitialLatent, kPlan, sigmaAt } from './common.ts';
+import { addScaled, fl, toD } from './f32.ts';
+import type { SamplerDef } from './types.ts';
 
 export const euler: SamplerDef = {
   id: 'euler',

@@ -3,13 +3,14 @@
  * (one rounding per op, no fusion across ops). Samplers are written with these so that a JS port lands on
  * the same float32 numbers as the PyTorch reference, not merely close to them.
  */
+import { internalError } from '../../errors.ts';
 export const fl = Math.fround;
 
 /** float32 `fma` only where torch itself fuses (linspace, per samplers.md §1): see noise/f32math. */
-export { fmaf } from '../noise/f32math';
+export { fmaf } from '../noise/f32math.ts';
 
 export function assertSameLength(a: Float32Array, b: Float32Array, what: string): void {
-  if (a.length !== b.length) throw new RangeError(`${what}: length ${a.length} vs ${b.length}`);
+  if (a.length !== b.length) throw internalError(`${what}: length ${a.length} vs ${b.length}`);
 }
 
 /** fl(a + fl(b * s)) per element (torch `a + b * s` with a 0-dim float32 `s`). */

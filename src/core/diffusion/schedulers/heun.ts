@@ -1,7 +1,7 @@
 /** "Heun" = k-diffusion `sample_heun` (s_churn 0): trapezoid correction, plain Euler on the last step (2N-1 calls). */
-import { kInitialLatent, kPlan, sigmaAt } from './common';
-import { addScaled, fl, toD } from './f32';
-import type { SamplerDef } from './types';
+import { kInitialLatent, kPlan, sigmaAt } from './common.ts';
+import { addScaled, fl, toD } from './f32.ts';
+import type { SamplerDef } from './types.ts';
 
 export const heun: SamplerDef = {
   id: 'heun',

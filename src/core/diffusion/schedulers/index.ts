@@ -2,15 +2,16 @@
  * Sampler registry: the one table the UI's sampler list and the CLI's `--sampler` read. Order = A1111's
  * list order; labels are A1111's names (accepted case-insensitively, as are the aliases).
  */
-import { ddim } from './ddim';
-import type { DiscreteSchedule } from './discrete';
-import { dpmpp2m } from './dpmpp2m';
-import { dpmpp2mKarras } from './dpmpp2m-karras';
-import { euler } from './euler';
-import { eulerAncestral } from './euler-ancestral';
-import { heun } from './heun';
-import { lms } from './lms';
-import type { NoiseFn, SamplerDef, SamplerModel, SamplerPlan } from './types';
+import { StudioError } from '../../errors.ts';
+import { ddim } from './ddim.ts';
+import type { DiscreteSchedule } from './discrete.ts';
+import { dpmpp2m } from './dpmpp2m.ts';
+import { dpmpp2mKarras } from './dpmpp2m-karras.ts';
+import { euler } from './euler.ts';
+import { eulerAncestral } from './euler-ancestral.ts';
+import { heun } from './heun.ts';
+import { lms } from './lms.ts';
+import type { NoiseFn, SamplerDef, SamplerModel, SamplerPlan } from './types.ts';
 
 export const SAMPLERS: readonly SamplerDef[] = [eulerAncestral, euler, lms, heun, dpmpp2m, dpmpp2mKarras, ddim];
 
@@ -30,7 +31,7 @@ export function findSampler(name: string): SamplerDef | undefined {
 
 export function getSampler(name: string): SamplerDef {
   const s = findSampler(name);
-  if (!s) throw new RangeError(`unknown sampler ${JSON.stringify(name)}; known: ${samplerLabels().join(', ')}`);
+  if (!s) throw new StudioError('bad-request', `Unknown sampler ${JSON.stringify(name)}; known: ${samplerLabels().join(', ')}.`);
   return s;
 }
 
@@ -60,15 +61,15 @@ export async function runSampler(def: SamplerDef, opts: RunOptions): Promise<Flo
   return x;
 }
 
-export { ddim, ddimTimesteps, createDdim } from './ddim';
-export { dpmpp2m, createDpmpp2m } from './dpmpp2m';
-export { dpmpp2mKarras } from './dpmpp2m-karras';
-export { euler } from './euler';
-export { eulerAncestral, createEulerAncestral, ancestralStep } from './euler-ancestral';
-export { heun } from './heun';
-export { lms, createLms, lmsCoefficient } from './lms';
-export { DiscreteSchedule } from './discrete';
-export { parseSchedulerConfig, SD1_SCHEDULE, SchedulerConfigError, type NoiseScheduleConfig, type BetaSchedule } from './config';
-export { compVisModel, compVisScalings, cfgCombine, epsToDenoised, type UnetEps } from './model';
-export { linspaceF32 } from './linspace';
-export type * from './types';
+export { ddim, ddimTimesteps, createDdim } from './ddim.ts';
+export { dpmpp2m, createDpmpp2m } from './dpmpp2m.ts';
+export { dpmpp2mKarras } from './dpmpp2m-karras.ts';
+export { euler } from './euler.ts';
+export { eulerAncestral, createEulerAncestral, ancestralStep } from './euler-ancestral.ts';
+export { heun } from './heun.ts';
+export { lms, createLms, lmsCoefficient } from './lms.ts';
+export { DiscreteSchedule } from './discrete.ts';
+export { parseSchedulerConfig, SD1_SCHEDULE, SchedulerConfigError, type NoiseScheduleConfig, type BetaSchedule } from './config.ts';
+export { compVisModel, compVisScalings, cfgCombine, epsToDenoised, type UnetEps } from './model.ts';
+export { linspaceF32 } from './linspace.ts';
+export type * from './types.ts';

@@ -4,10 +4,11 @@
  * torch 1.13 wrote 16-blocks with an 8-lane vector rule that can differ by 1 ulp (samplers.md §1); the
  * resulting sigmas stay within 1e-6 relative of either.
  */
-import { fl, fmaf } from './f32';
+import { internalError } from '../../errors.ts';
+import { fl, fmaf } from './f32.ts';
 
 export function linspaceF32(a: number, b: number, n: number): Float32Array {
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`linspace: bad count ${n}`);
+  if (!Number.isInteger(n) || n < 0) throw internalError(`linspace: bad count ${n}`);
   const out = new Float32Array(n);
   if (n === 0) return out;
   const af = fl(a);

@@ -4,9 +4,10 @@
  * the integrand is a polynomial (degree <= 3), so we integrate it in closed form in double, keeping the
  * float32 denominators k-diffusion gets from NumPy float32 scalars (samplers.md §3).
  */
-import { kInitialLatent, kPlan, sigmaAt } from './common';
-import { fl, toD } from './f32';
-import type { SamplerDef } from './types';
+import { internalError } from '../../errors.ts';
+import { kInitialLatent, kPlan, sigmaAt } from './common.ts';
+import { fl, toD } from './f32.ts';
+import type { SamplerDef } from './types.ts';
 
 /** Multiply polynomial p (ascending coefficients) by (tau - root) / den. */
 function mulLinear(p: number[], root: number, den: number): number[] {
@@ -34,10 +35,10 @@ function integrate(p: number[], a: number, b: number): number {
 export function lmsCoefficient(order: number, t: Float32Array, i: number, j: number): number {
   const at = (k: number): number => {
     const v = t[k];
-    if (v === undefined) throw new RangeError(`lms: sigma index ${k} out of range`);
+    if (v === undefined) throw internalError(`lms: sigma index ${k} out of range`);
     return v;
   };
-  if (j >= order) throw new RangeError('lms: order too low for step');
+  if (j >= order) throw internalError('lms: order too low for step');
   let poly = [1];
   for (let k = 0; k < order; k++) {
     if (k === j) continue;
@@ -74,7 +75,7 @@ export function createLms(order = 4): SamplerDef {
           for (let j = 0; j < cur; j++) {
             const c = fl(lmsCoefficient(cur, plan.sigmas, i, j));
             const d = ds[ds.length - 1 - j];
-            if (!d) throw new Error('lms: missing history');
+            if (!d) throw internalError('lms: missing history');
             if (acc === null) {
               acc = new Float32Array(d.length);
               for (let k = 0; k < d.length; k++) acc[k] = (d[k] ?? 0) * c;

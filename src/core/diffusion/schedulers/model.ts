@@ -3,9 +3,10 @@
  * k-diffusion's CompVisDenoiser scalings (c_in, c_out, fractional t = sigma_to_t(sigma)) and CFG in denoised
  * space; for DDIM, CFG on eps at integer timesteps. Pure math; the engine supplies the U-Net call.
  */
-import type { DiscreteSchedule } from './discrete';
-import { assertSameLength, fl } from './f32';
-import type { SamplerModel } from './types';
+import { internalError } from '../../errors.ts';
+import type { DiscreteSchedule } from './discrete.ts';
+import { assertSameLength, fl } from './f32.ts';
+import type { SamplerModel } from './types.ts';
 
 /** One U-Net evaluation of the input at timestep t: eps for the cond batch and (with CFG) the uncond batch. */
 export type UnetEps = (xIn: Float32Array, t: number) => Promise<{ cond: Float32Array; uncond?: Float32Array }>;
@@ -50,7 +51,7 @@ export function cfgCombine(cond: Float32Array, uncond: Float32Array, cfgScale: n
 export function compVisModel(schedule: DiscreteSchedule, unet: UnetEps, cfgScale?: number): SamplerModel {
   const pick = (out: { cond: Float32Array; uncond?: Float32Array }, combine: (c: Float32Array, u: Float32Array) => Float32Array) => {
     if (cfgScale === undefined) return out.cond;
-    if (!out.uncond) throw new Error('CFG needs the uncond output');
+    if (!out.uncond) throw internalError('CFG needs the uncond output');
     return combine(out.cond, out.uncond);
   };
   return {
@@ -59,7 +60,7 @@ export function compVisModel(schedule: DiscreteSchedule, unet: UnetEps, cfgScale
       const out = await unet(scale(x, cIn), schedule.sigmaToT(sigma));
       const cond = epsToDenoised(x, out.cond, cOut);
       if (cfgScale === undefined) return cond;
-      if (!out.uncond) throw new Error('CFG needs the uncond output');
+      if (!out.uncond) throw internalError('CFG needs the uncond output');
       return cfgCombine(cond, epsToDenoised(x, out.uncond, cOut), cfgScale);
     },
     async eps(x, t) {

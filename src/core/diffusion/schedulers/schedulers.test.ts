@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { loadRef } from '../../../../test/reference/diffusion/load';
-import { TorchGenerator } from '../noise';
-import { f32Bits } from '../noise/f32math';
+import { loadRef } from '../../../../test/reference/diffusion/load.ts';
+import { TorchGenerator } from '../noise/index.ts';
+import { f32Bits } from '../noise/f32math.ts';
 import {
   compVisModel,
   ddimTimesteps,
@@ -14,7 +14,7 @@ import {
   SAMPLERS,
   SchedulerConfigError,
   type UnetEps,
-} from './index';
+} from './index.ts';
 
 const hex = (a: ArrayLike<number>) => Array.from(a, (v) => f32Bits(v).toString(16).padStart(8, '0'));
 const S = new DiscreteSchedule();
@@ -65,6 +65,9 @@ describe('scheduler_config.json', () => {
     expect(() => parseSchedulerConfig({ prediction_type: 'v_prediction' })).toThrow(SchedulerConfigError);
     expect(() => parseSchedulerConfig('[]')).toThrow(SchedulerConfigError);
     expect(() => parseSchedulerConfig({ beta_start: 'x' })).toThrow(SchedulerConfigError);
+    expect(() => parseSchedulerConfig('{"beta_start": 0.1,')).toThrow(SchedulerConfigError);
+    // the model folder is at fault: a StudioError the UI and the CLI report with its code
+    expect(() => parseSchedulerConfig('{oops')).toThrow(expect.objectContaining({ name: 'StudioError', code: 'bad-model-folder' }));
   });
   it("'linear' uses the betas directly (diffusers), 'scaled_linear' squares a linspace of square roots", () => {
     const lin = new DiscreteSchedule(parseSchedulerConfig({ beta_schedule: 'linear', beta_start: 0.0001, beta_end: 0.02 }));
@@ -283,13 +286,16 @@ describe('sampler registry', () => {
     expect(findSampler('k_lms')?.id).toBe('lms');
     expect(findSampler('nope')).toBeUndefined();
     expect(() => getSampler('nope')).toThrow(/known: Euler a, Euler/);
+    expect(() => getSampler('nope')).toThrow(expect.objectContaining({ name: 'StudioError', code: 'bad-request' }));
   });
   it('rejects bad step counts and DDIM without an eps model', async () => {
-    expect(() => getSampler('Euler').plan(S, 0)).toThrow(RangeError);
-    expect(() => getSampler('Euler').plan(S, 2.5)).toThrow(RangeError);
+    const badRequest = expect.objectContaining({ name: 'StudioError', code: 'bad-request' });
+    expect(() => getSampler('Euler').plan(S, 0)).toThrow(badRequest);
+    expect(() => getSampler('Euler').plan(S, 2.5)).toThrow(badRequest);
+    expect(() => getSampler('DDIM').plan(S, 1001)).toThrow(badRequest);
     const def = getSampler('DDIM');
     const st = def.createStepper(S, def.plan(S, 4));
-    await expect(st.step(new Float32Array(4), 0, { model: { denoise: async (x) => x }, noise: () => new Float32Array(4) })).rejects.toThrow(/eps/);
+    await expect(st.step(new Float32Array(4), 0, { model: { denoise: async (x) => x }, noise: () => new Float32Array(4) })).rejects.toMatchObject({ code: 'internal-error', message: expect.stringMatching(/eps/) });
   });
   it('Euler a draws steps-1 noises after the initial one; DDIM one per model call', async () => {
     for (const [label, draws] of [['Euler a', 9], ['DDIM', 9], ['Euler', 0]] as const) {

@@ -2,7 +2,7 @@
  * The sampler contract. Samplers are pure numeric loops: everything that touches the U-Net, the RNG or the
  * UI comes in through callbacks, so the same code runs in the engine worker, in the Node CLI and in tests.
  */
-import type { DiscreteSchedule } from './discrete';
+import type { DiscreteSchedule } from './discrete.ts';
 
 /** k-diffusion model: the denoised latent (x0 estimate, after CFG) for latent `x` at noise level `sigma`. */
 export type DenoiseFn = (x: Float32Array, sigma: number) => Promise<Float32Array>;

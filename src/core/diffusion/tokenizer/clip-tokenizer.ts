@@ -8,7 +8,8 @@
  * the byte alphabet -> BPE with '</w>' marking the word end -> ids. The special-token strings are split out
  * first, as HF does for added tokens. Not done: ftfy's mojibake repair.
  */
-import { BYTE_DECODER, bytesToUnicode } from './bytes';
+import { StudioError } from '../../errors.ts';
+import { BYTE_DECODER, bytesToUnicode } from './bytes.ts';
 
 export const BOS_TOKEN = '<|startoftext|>';
 export const EOS_TOKEN = '<|endoftext|>';
@@ -25,8 +26,11 @@ const PRE_TOKEN = new RegExp(
 /** HF tokenizers split the special-token strings out before the regex, wherever they stand (added tokens). */
 const SPECIAL_SPLIT = /(<\|startoftext\|>|<\|endoftext\|>)/u;
 
-export class TokenizerFileError extends Error {
-  override name = 'TokenizerFileError';
+/** vocab.json or merges.txt is malformed: the model folder is broken. */
+export class TokenizerFileError extends StudioError {
+  constructor(message: string) {
+    super('bad-model-folder', message);
+  }
 }
 
 /** A1111's text cleanup before the regex: NFC, whitespace collapse + trim, lowercase. */

@@ -1,2 +1,2 @@
-export { ClipTokenizer, TokenizerFileError, cleanText, preTokenize, parseMerges, BOS_TOKEN, EOS_TOKEN } from './clip-tokenizer';
-export { bytesToUnicode, BYTE_ENCODER, BYTE_DECODER } from './bytes';
+export { ClipTokenizer, TokenizerFileError, cleanText, preTokenize, parseMerges, BOS_TOKEN, EOS_TOKEN } from './clip-tokenizer.ts';
+export { bytesToUnicode, BYTE_ENCODER, BYTE_DECODER } from './bytes.ts';

@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadRef, readRefText } from '../../../../test/reference/diffusion/load';
-import { ClipTokenizer, cleanText, parseMerges, preTokenize, TokenizerFileError } from './index';
+import { loadRef, readRefText } from '../../../../test/reference/diffusion/load.ts';
+import { ClipTokenizer, cleanText, parseMerges, preTokenize, TokenizerFileError } from './index.ts';
 
 let tok: ClipTokenizer;
 beforeAll(() => {
   tok = ClipTokenizer.fromFiles(readRefText('clip/vocab.json'), readRefText('clip/merges.txt'));
-});
+}, 60_000); // 49,408 vocab entries and 48,894 merges: slow on a busy machine
 
 describe('CLIP vocab built from bpe_simple_vocab_16e6 (tools/reference/make_clip_files.py)', () => {
   it('has 49,408 ids with BOS 49406, EOS 49407 and the comma token 267', () => {
@@ -75,6 +75,7 @@ describe('file errors', () => {
     expect(() => ClipTokenizer.fromFiles('nope', '')).toThrow(TokenizerFileError);
     expect(() => ClipTokenizer.fromFiles('{"a":0}', '')).toThrow(/startoftext/);
     expect(() => parseMerges('#version: 0.2\na b c')).toThrow(TokenizerFileError);
+    expect(() => parseMerges('#version: 0.2\na b c')).toThrow(expect.objectContaining({ code: 'bad-model-folder' }));
     expect(parseMerges('#version: 0.2\ni n\nt h\n')).toEqual([['i', 'n'], ['t', 'h']]);
   });
 });

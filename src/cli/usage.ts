@@ -1,0 +1,48 @@
+/**
+ * What `hnstudio --help` and `hnstudio COMMAND --help` print. Kept apart from the commands so that every one of
+ * them (including those whose files are busy elsewhere) gets its usage through the shared parser in args.ts.
+ */
+export const COMMAND_USAGE = {
+  inspect: `usage: hnstudio inspect FILE.pt [--json]
+  Describe an A1111 hypernetwork file: widths, layer structure, activation, layer norm, dropout, training step,
+  base checkpoint, dtype, parameter count and layout per width.
+  --json        print one JSON object instead of the summary`,
+  convert: `usage: hnstudio convert FILE.pt OUT.safetensors
+  Write the hypernetwork's tensors as stored, named "<width>.<0=K|1=V>.<key>", with its metadata as JSON.`,
+  generate: `usage: hnstudio generate --model DIR --prompt TEXT --out FILE.png [options]
+  Generate with the app's engine in Node (onnxruntime WASM).
+  --model DIR                  a Stable Diffusion ONNX folder (Optimum layout), e.g. public/models/sd-shapes-demo
+  --prompt TEXT                the prompt (A1111 emphasis and <hypernet:…> tags)
+  --negative TEXT              the negative prompt
+  --sampler NAME               e.g. "Euler a" (default), "DPM++ 2M Karras", DDIM
+  --steps N                    sampling steps (default 20)
+  --cfg X                      classifier-free guidance scale (default 7)
+  --seed N                     seed; -1 or none draws one (printed and written into the PNG)
+  --width W, --height H        image size (default: the model's)
+  --batch-count N              that many images, seeds S, S+1, …, written as OUT-0.png, OUT-1.png, …
+  --threads N                  onnxruntime WASM threads (default 1)
+  --hypernetwork FILE.pt[:S]   stack a hypernetwork at strength S (default 1); repeatable, applied in order
+  --out FILE.png               where to write the image, with A1111's "parameters" text`,
+  noise: `usage: hnstudio noise --seed N --shape B,C,H,W --out FILE.npy
+  Write the initial latent noise exactly as the engine (and torch.randn on the CPU) draws it: one generator per
+  image, seeds N, N+1, …`,
+  sigmas: `usage: hnstudio sigmas --model DIR [--sampler NAME] [--steps N] [--json]
+  Print the sampler's noise levels (N+1 values ending in 0) for the model's scheduler_config.json.
+  --json        one JSON array instead of "index<TAB>sigma" lines`,
+  patch: `usage: hnstudio patch UNET.onnx --hypernetwork A.pt[:STRENGTH]… [--bake] --out OUT.onnx
+  Put the hypernetworks' K/V MLPs into the U-Net graph, in front of every attention's to_k/to_v of a matching width.
+  --hypernetwork A.pt[:S]      repeatable, applied in order
+  --bake                       strengths (default 1) become constants; without it the graph gets one float32 [1]
+                               input hypernetwork_strength_<i> per hypernetwork
+  --out OUT.onnx               the patched model; large weights go to OUT.onnx_data beside it`,
+} as const;
+
+export type CommandName = keyof typeof COMMAND_USAGE;
+
+export const USAGE = `usage: hnstudio COMMAND [options]     (hnstudio COMMAND --help for its options)
+  inspect FILE.pt [--json]                  describe a hypernetwork file
+  convert FILE.pt OUT.safetensors           write its tensors as safetensors
+  generate --model DIR --prompt TEXT --out FILE.png [--hypernetwork A.pt[:S]]…   generate an image
+  noise --seed N --shape B,C,H,W --out FILE.npy   initial latent noise, as the engine draws it
+  sigmas --model DIR [--sampler NAME] [--steps N] the sampler's sigma schedule
+  patch UNET.onnx --hypernetwork A.pt[:S]… [--bake] --out OUT.onnx   the U-Net with the hypernetworks inside`;
