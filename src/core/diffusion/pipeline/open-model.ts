@@ -71,7 +71,8 @@ export function modelConfig(unet: Record<string, unknown>, vae: Record<string, u
 }
 
 export async function openModel(source: ModelSource, onProgress?: ProgressFn): Promise<OpenedModel> {
-  const files = 5;
+  // five steps to open, three more for the sessions (pipeline.ts)
+  const files = 8;
   const progress = (file: string, index: number) => onProgress?.({ phase: 'load', file, index, files });
   progress(MODEL_FILES.vocab, 0);
   let tokenizer: ClipTokenizer;
