@@ -238,9 +238,11 @@ export class ContextModel {
    * `batch` conditionings stacked [batch, tokens, width] (with per-image strengths, a strength sweep).
    */
   async run(context: Float32Array, tokens: number, strengths: Record<string, OrtTensor>, batch = 1): Promise<ContextFeeds> {
-    const [input] = this.session.inputNames.filter((n) => !Object.hasOwn(strengths, n));
-    const feeds: Record<string, OrtTensor> = { ...strengths };
-    feeds[input!] = new this.ort.Tensor('float32', context, [batch, tokens, context.length / (batch * tokens)]);
+    const name = this.session.inputNames.find((n) => !Object.hasOwn(strengths, n))!;
+    // its text input has the U-Net's precision (float16 for an fp16 U-Net)
+    const meta = this.session.inputMetadata.find((m) => m.name === name);
+    const slot = { name, type: meta?.isTensor ? meta.type : 'float32', shape: [] };
+    const feeds: Record<string, OrtTensor> = { ...strengths, [name]: floatTensor(this.ort, slot, context, [batch, tokens, context.length / (batch * tokens)]) };
     const out = await run(this.session, feeds, 'the hypernetwork context model');
     const result: ContextFeeds = {};
     // its outputs are named after the U-Net inputs they feed (hypernetwork_context_k / _v)
