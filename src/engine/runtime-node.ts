@@ -9,6 +9,8 @@ import type { Backend, Ort, OrtSession } from '../core/onnx/ort.ts';
 import { runtimeError } from '../core/onnx/runtime-errors.ts';
 import type { Runtime } from '../core/onnx/runtime.ts';
 import { planSession, type SessionPlanInput } from '../core/onnx/session-plan.ts';
+import { externalLocations } from '../core/onnx/external.ts';
+import { decodeModel } from '../core/onnx/proto.ts';
 import type { GraphPackage } from '../core/onnx/weights.ts';
 import { StudioError } from '../core/errors.ts';
 import { MAX_WHOLE_READ } from './runtime.ts';
@@ -55,8 +57,11 @@ export async function nativeRuntime(options: NativeRuntimeOptions = {}): Promise
         // onnxruntime resolves external-data locations against this folder (the graph is handed over as bytes)
         Object.assign(session, { extra: { session: { model_external_initializers_file_folder_path: folder } } });
       } else {
+        // only what the graph names (a converted graph no longer reads the files its weights came from)
+        const named = new Set(externalLocations(decodeModel(pkg.graph)));
         const externalData = [];
         for (const [path, file] of pkg.files) {
+          if (!named.has(path)) continue;
           if (file.size > MAX_WHOLE_READ) throw new StudioError('backend-unavailable', `${pkg.what}: "${path}" is not a file on disk and is too large to pass in memory.`, { phase: 'read', network: pkg.what });
           externalData.push({ path, data: await file.read(0, file.size) });
         }

@@ -141,7 +141,7 @@ describe.skipIf(!ready)('SD1.5 dimensions, native onnxruntime (CLI path)', { tim
     const bytes = readFileSync(HYPERNETWORK);
     await engine.inspectHypernetwork({ name: 'sd1-full.pt', bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) }, 'hn');
     const info = await timed('apply the hypernetwork (surgery + new U-Net session)', () => engine.setHypernetworks([{ id: 'hn', strength: 1 }]));
-    expect(info.widths.filter((w) => w.hypernetworks.length).map((w) => w.width).sort()).toEqual([320, 640, 768, 1280]);
+    expect(info.widths.filter((w) => w.hypernetworks.length).map((w) => w.width).sort((a, b) => a - b)).toEqual([320, 640, 768, 1280]);
     const styled = await timed('generate 2 steps with the hypernetwork', () => engine.generate(request));
     const a = new Uint8Array(plain.images[0]!.rgba);
     const b = new Uint8Array(styled.images[0]!.rgba);

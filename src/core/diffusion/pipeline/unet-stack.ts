@@ -5,7 +5,7 @@
  * structure of the stack changes; strengths are graph inputs, fed per call by the generation.
  */
 import type { Hypernetwork } from '../../hypernetwork/types.ts';
-import { prepareUnet, strengthInputName, type PatchReport } from '../../onnx/index.ts';
+import { prepareUnet, strengthInputName, type PatchReport, type PreparedUnet } from '../../onnx/index.ts';
 import type { Backend } from '../../onnx/ort.ts';
 import type { Runtime } from '../../onnx/runtime.ts';
 import type { ProgressFn } from '../../progress.ts';
@@ -51,40 +51,65 @@ export class UnetStack {
     return this.stack.length > 0 && this.unet.sig.dynamicBatch;
   }
 
-  /** Puts `stack` into the U-Net, in order; only a change of the set, order or structure rebuilds sessions. */
+  /**
+   * Puts `stack` into the U-Net, in order; only a change of the set, order or structure rebuilds sessions. The
+   * old sessions are released before the new ones are made, so the GPU never holds two U-Nets (an SD1.5 U-Net is
+   * 1.7–3.4 GB); if the new one cannot be made, the plain U-Net is restored and the error thrown.
+   */
   async apply(stack: readonly Hypernetwork[], onProgress?: ProgressFn): Promise<StackChange> {
     const same = stack.length === this.stack.length && stack.every((hn, i) => hn === this.stack[i]);
     if (same) return { report: this.report, rebuilt: false };
+    // surgery first: a graph the hypernetworks cannot go into leaves the current U-Net as it is
+    // (one strength per batch row when the export batches: a sweep then needs no other session)
+    const prepared = stack.length ? prepareUnet(this.net.skeleton, stack.map((hypernetwork) => ({ hypernetwork })), { strengthShape: this.unet.sig.dynamicBatch ? 'batch' : 'scalar' }) : null;
     // a new session reads the U-Net's weights again (seconds for SD1.5): say so
     onProgress?.({ phase: 'compile', model: stack.length ? 'U-Net with hypernetworks' : 'U-Net' });
-    const ort = this.runtime.ort;
-    let unet: UnetModel;
-    let contextModel: ContextModel | null = null;
-    let report: PatchReport | null = null;
-    if (stack.length === 0) {
-      unet = new UnetModel(ort, await this.runtime.createSession(packageOf(this.net), { backend: this.backend }));
-      this.sessionCreations++;
-    } else {
-      // one strength per batch row when the export batches: a sweep then needs no other session
-      const prepared = prepareUnet(this.net.skeleton, stack.map((hypernetwork) => ({ hypernetwork })), { strengthShape: this.unet.sig.dynamicBatch ? 'batch' : 'scalar' });
-      report = prepared.report;
-      // the skeleton's weights are all external already; anything prepareUnet still references is mounted from memory
-      const files = new Map(this.net.files);
-      for (const { path, data } of prepared.externalData) files.set(path, memoryWeightFile(data));
-      unet = new UnetModel(ort, await this.runtime.createSession({ what: 'the U-Net with hypernetworks', graph: prepared.model, files }, { backend: this.backend }));
-      this.sessionCreations++;
-      if (prepared.context) {
-        contextModel = new ContextModel(ort, await this.runtime.createSession({ what: 'the hypernetwork context model', graph: prepared.context, files: new Map() }, { backend: this.backend }));
-        this.sessionCreations++;
-      }
+    await this.releaseSessions();
+    try {
+      await this.createSessions(prepared);
+    } catch (e) {
+      // whatever half of the pair was made goes; the plain U-Net comes back (if even that fails, the error says why)
+      await this.releaseSessions().catch(() => undefined);
+      if (prepared) await this.createSessions(null).catch(() => undefined);
+      throw e;
     }
-    const old = [this.unet, this.contextModel];
-    this.unet = unet;
-    this.contextModel = contextModel;
-    this.stack = stack;
-    this.report = report;
+    this.stack = prepared ? stack : [];
+    this.report = prepared?.report ?? null;
+    return { report: this.report, rebuilt: true };
+  }
+
+  /** the U-Net session in `unet` was released and not replaced yet */
+  private released = false;
+
+  private async releaseSessions(): Promise<void> {
+    const old = [this.released ? null : this.unet, this.contextModel];
+    this.released = true;
+    this.contextModel = null;
+    this.stack = [];
+    this.report = null;
     await Promise.all(old.map((m) => m?.session.release()));
-    return { report, rebuilt: true };
+  }
+
+  /** The U-Net's sessions: plain (`prepared` null), or patched with its context model. */
+  private async createSessions(prepared: PreparedUnet | null): Promise<void> {
+    const ort = this.runtime.ort;
+    const backend = this.backend;
+    if (!prepared) {
+      this.unet = new UnetModel(ort, await this.runtime.createSession(packageOf(this.net), { backend }));
+      this.released = false;
+      this.sessionCreations++;
+      return;
+    }
+    // the skeleton's weights are all external already; anything prepareUnet still references is mounted from memory
+    const files = new Map(this.net.files);
+    for (const { path, data } of prepared.externalData) files.set(path, memoryWeightFile(data));
+    this.unet = new UnetModel(ort, await this.runtime.createSession({ what: 'the U-Net with hypernetworks', graph: prepared.model, files }, { backend }));
+    this.released = false;
+    this.sessionCreations++;
+    if (prepared.context) {
+      this.contextModel = new ContextModel(ort, await this.runtime.createSession({ what: 'the hypernetwork context model', graph: prepared.context, files: new Map() }, { backend }));
+      this.sessionCreations++;
+    }
   }
 
   /**
@@ -108,7 +133,7 @@ export class UnetStack {
   }
 
   async release(): Promise<void> {
-    await Promise.all([this.unet.session.release(), this.contextModel?.session.release()]);
+    await this.releaseSessions();
   }
 }
 
