@@ -14,6 +14,7 @@ import { isStudioError } from '../../src/core/errors.ts';
 import { readHypernetwork } from '../../src/core/hypernetwork/index.ts';
 import { float32ToHalf, halfToFloat32 } from '../../src/core/onnx/float16.ts';
 import type { Ort, OrtSession } from '../../src/core/onnx/ort.ts';
+import { CLIP_SKIP_INPUT, exposeClipSkip } from '../../src/core/onnx/clip-skip.ts';
 import { patchModel } from '../../src/core/onnx/patch.ts';
 import { decodeModel, encodeModel } from '../../src/core/onnx/proto.ts';
 import type { Runtime } from '../../src/core/onnx/runtime.ts';
@@ -92,6 +93,15 @@ describe.skipIf(!ready)('SD1.5 dimensions, native onnxruntime (CLI path)', { tim
       const te = await timed(`${layout} text encoder session`, () => runtime.createSession(packageOf(text), { backend: 'cpu' }));
       const teErr = relErr(await output(ort, te, { input_ids: { data: ids(), dims: [1, 77] } }), hidden);
       await te.release();
+      // clip skip 2 (A1111: final LayerNorm of the penultimate layer's output) through the clip_skip input
+      const skipping = decodeModel(text.skeleton);
+      expect(exposeClipSkip(skipping)).toBe(12);
+      const te2 = await runtime.createSession(packageOf(text, encodeModel(skipping)), { backend: 'cpu' });
+      const skipFeeds = feeds(ort, te2, { input_ids: { data: ids(), dims: [1, 77] } });
+      skipFeeds[CLIP_SKIP_INPUT] = new ort.Tensor('int64', BigInt64Array.of(2n), []);
+      const skipOut = (await te2.run(skipFeeds)).last_hidden_state!;
+      const skipErr = relErr(skipOut.type === 'float16' ? halfToFloat32(skipOut.data as Uint16Array) : (skipOut.data as Float32Array), tensor('text_hidden_skip2'));
+      await te2.release();
 
       const unet = await openNetwork(source, 'unet', 'the U-Net');
       const inputs = { sample: { data: tensor('unet_sample'), dims: [1, 4, 8, 8] }, timestep: { data: Float32Array.of(ref.timestep), dims: [] }, encoder_hidden_states: { data: hidden, dims: [1, 77, 768] } };
@@ -113,8 +123,8 @@ describe.skipIf(!ready)('SD1.5 dimensions, native onnxruntime (CLI path)', { tim
       const vaeErr = relErr(await output(ort, dec, { latent_sample: { data: tensor('vae_latent'), dims: [1, 4, 8, 8] } }), tensor('vae_out'));
       await dec.release();
 
-      report.push(`${layout} vs PyTorch (max error / max value): text encoder ${teErr.toExponential(2)}, U-Net ${unetErr.toExponential(2)}, U-Net + hypernetwork ${hnErr.toExponential(2)}, VAE ${vaeErr.toExponential(2)}`);
-      for (const e of [teErr, unetErr, hnErr, vaeErr]) expect(e).toBeLessThan(BOUND[layout]!);
+      report.push(`${layout} vs PyTorch (max error / max value): text encoder ${teErr.toExponential(2)}, clip skip 2 ${skipErr.toExponential(2)}, U-Net ${unetErr.toExponential(2)}, U-Net + hypernetwork ${hnErr.toExponential(2)}, VAE ${vaeErr.toExponential(2)}`);
+      for (const e of [teErr, skipErr, unetErr, hnErr, vaeErr]) expect(e).toBeLessThan(BOUND[layout]!);
       // the hypernetwork changes the output far more than the error
       expect(relErr(withHn, tensor('unet_out'))).toBeGreaterThan(20 * hnErr);
     });

@@ -88,11 +88,12 @@ class ClipTextModel(nn.Module):
         nn.init.normal_(self.embeddings.token_embedding.weight, std=0.02)
         nn.init.normal_(self.embeddings.position_embedding.weight, std=0.01)
 
-    def forward(self, input_ids):
+    def forward(self, input_ids, clip_skip=1):
+        """A1111's clip skip: final_layer_norm(hidden_states[-clip_skip]), i.e. after layer L - clip_skip + 1."""
         n = input_ids.shape[1]
         x = self.embeddings.token_embedding(input_ids) + self.embeddings.position_embedding(self.position_ids[:, :n])
         mask = torch.full((n, n), torch.finfo(torch.float32).min).triu(1)
-        for layer in self.encoder.layers:
+        for layer in self.encoder.layers[:len(self.encoder.layers) - clip_skip + 1]:
             x = layer(x, mask)
         x = self.final_layer_norm(x)
         pooled = x[torch.arange(x.shape[0]), input_ids.to(torch.int64).argmax(dim=-1)]
@@ -313,6 +314,7 @@ def main():
     mods = hypernetwork(out / "hypernetwork" / "sd1-full.pt")
     with torch.no_grad():
         hidden, _ = text(ids)
+        hidden_skip2, _ = text(ids, clip_skip=2)
         base = unet(sample, torch.tensor(t), hidden)
 
         def hook(ctx):  # A1111's apply_hypernetworks for one network: K and V modules of the context's width
@@ -325,7 +327,7 @@ def main():
         with_hn = unet(sample, torch.tensor(t), hidden)
         unet.hn = None
         image = vae(latent)
-    tensors = {"input_ids": ids, "text_hidden": hidden, "unet_sample": sample, "unet_out": base, "unet_out_hn": with_hn,
+    tensors = {"input_ids": ids, "text_hidden": hidden, "text_hidden_skip2": hidden_skip2, "unet_sample": sample, "unet_out": base, "unet_out_hn": with_hn,
                "vae_latent": latent, "vae_out": image}
     for name, v in tensors.items():
         v.numpy().tofile(ref / f"{name}.bin")
