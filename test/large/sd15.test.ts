@@ -53,7 +53,8 @@ const report: string[] = [];
 function feeds(ort: Ort, session: OrtSession, data: Record<string, { data: Float32Array | Int32Array; dims: number[] }>) {
   const out: Record<string, InstanceType<Ort['Tensor']>> = {};
   for (const meta of session.inputMetadata) {
-    if (!meta.isTensor) continue;
+    // inputs not given here (clip_skip) are the caller's
+    if (!meta.isTensor || !data[meta.name]) continue;
     const { data: d, dims } = data[meta.name]!;
     // the older export's timestep is [batch]; Optimum's a scalar
     const shape = meta.name === 'timestep' ? meta.shape.map(() => 1) : dims;
