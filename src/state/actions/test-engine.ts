@@ -16,6 +16,7 @@ const DEMO_INFO: ModelInfo = {
   defaultSize: 64,
   sizeStep: 16,
   precision: 'fp32',
+  clipSkipMax: 2,
   load: {
     plan: { backend: 'wasm', fits: true, reasons: [], upcast: false, weightBytes: 18_000_000, largestBufferBytes: 1_000_000, totalBytes: 300_000_000, limitBytes: 4 * 1024 ** 3 },
     conversions: [],

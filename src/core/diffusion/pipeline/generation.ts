@@ -53,6 +53,8 @@ export function checkRequest(req: GenerateRequest, info: PipelineInfo, stackSize
   if (!Number.isFinite(req.cfgScale) || req.cfgScale < 1 || req.cfgScale > 30) bad('CFG scale must be between 1 and 30.');
   if (!Number.isInteger(req.batchCount) || req.batchCount < 1 || req.batchCount > 100) bad('Batch count must be from 1 to 100.');
   if (!Number.isSafeInteger(req.seed) || req.seed < 0 || req.seed > 0xffffffff) bad('Seed must be a whole number from 0 to 4294967295.');
+  const clipSkip = req.clipSkip ?? 1;
+  if (!Number.isInteger(clipSkip) || clipSkip < 1 || clipSkip > info.clipSkipMax) bad(`Clip skip must be a whole number from 1 to ${info.clipSkipMax} for this model (got ${clipSkip}).`);
   for (const [what, v] of [['Width', req.width], ['Height', req.height]] as const) {
     if (!Number.isInteger(v) || v % sizeStep !== 0 || v < sizeStep || v > 2048) bad(`${what} must be a multiple of ${sizeStep} from ${sizeStep} to 2048 for this model (got ${v}).`);
   }
@@ -66,10 +68,10 @@ export function checkRequest(req: GenerateRequest, info: PipelineInfo, stackSize
   return [1, latentChannels, req.height / vaeScale, req.width / vaeScale];
 }
 
-async function encodePrompt(parts: GenerationParts, p: TokenizedPrompt): Promise<Float32Array> {
+async function encodePrompt(parts: GenerationParts, p: TokenizedPrompt, clipSkip: number): Promise<Float32Array> {
   const { ids, weights, chunkCount } = flattenChunks(p);
   const chunks = Array.from({ length: chunkCount }, (_, i) => Array.from(ids.subarray(i * 77, (i + 1) * 77)));
-  const hidden = await parts.textEncoder.encode(chunks);
+  const hidden = await parts.textEncoder.encode(chunks, clipSkip);
   return applyEmphasis(hidden, weights, parts.textEncoder.width);
 }
 
@@ -88,8 +90,8 @@ export async function generate(parts: GenerationParts, req: GenerateRequest, { s
     if (e instanceof PromptSyntaxError) throw new StudioError('bad-prompt', `Prompt: ${e.message}`);
     throw e;
   }
-  const cond = await encodePrompt(parts, prepared.positive);
-  const uncond = await encodePrompt(parts, prepared.negative);
+  const cond = await encodePrompt(parts, prepared.positive, req.clipSkip ?? 1);
+  const uncond = await encodePrompt(parts, prepared.negative, req.clipSkip ?? 1);
   const tokens = prepared.positive.chunks.length * 77;
   const encodeMs = performance.now() - t0;
   cancelled();

@@ -4,6 +4,7 @@
  */
 import { StudioError } from '../../errors.ts';
 import { float32ToHalf, halfToFloat32 } from '../../onnx/float16.ts';
+import { CLIP_SKIP_INPUT } from '../../onnx/clip-skip.ts';
 import { runtimeError } from '../../onnx/runtime-errors.ts';
 import type { Ort, OrtSession, OrtTensor } from '../../onnx/ort.ts';
 import type { HeldTensor, TensorResidency } from '../../onnx/residency.ts';
@@ -32,25 +33,40 @@ export class TextEncoderModel {
   private readonly sig;
   /** hidden width (768 for SD1) */
   readonly width: number;
+  private readonly layers: number | null;
   constructor(
     private readonly ort: Ort,
     readonly session: OrtSession,
+    /** layers the graph's `clip_skip` input chooses from, null when it has none */
+    layers: number | null = null,
   ) {
+    this.layers = session.inputNames.includes(CLIP_SKIP_INPUT) ? layers : null;
     this.sig = textEncoderSignature(session);
     const w = this.sig.hidden.shape[2];
     if (typeof w !== 'number') throw new StudioError('unsupported-model', 'The text encoder output width is not static.');
     this.width = w;
   }
 
-  /** Hidden states [chunks·77, width] for 77-id chunks (one run per chunk, as A1111 encodes them). */
-  async encode(chunks: readonly (readonly number[])[]): Promise<Float32Array> {
+  /** the graph takes `clip_skip` (see core/onnx/clip-skip.ts); its layer count, else null */
+  get clipSkipLayers(): number | null {
+    return this.layers;
+  }
+
+  /**
+   * Hidden states [chunks·77, width] for 77-id chunks (one run per chunk, as A1111 encodes them), from the
+   * `clipSkip`-th layer from the end (1: the last), through the final layer norm.
+   */
+  async encode(chunks: readonly (readonly number[])[], clipSkip = 1): Promise<Float32Array> {
+    if (clipSkip !== 1 && this.layers === null) throw new StudioError('bad-request', 'This text encoder cannot skip layers (its layers could not be found), so clip skip must be 1.');
     const tokens = chunks[0]?.length ?? 77;
     const out = new Float32Array(chunks.length * tokens * this.width);
     for (const [i, ids] of chunks.entries()) {
       const input = this.sig.inputIds.type === 'int64'
         ? new this.ort.Tensor('int64', BigInt64Array.from(ids, (v) => BigInt(v)), [1, ids.length])
         : new this.ort.Tensor('int32', Int32Array.from(ids), [1, ids.length]);
-      const result = await run(this.session, { [this.sig.inputIds.name]: input }, 'the text encoder');
+      const feeds: Record<string, OrtTensor> = { [this.sig.inputIds.name]: input };
+      if (this.layers !== null) feeds[CLIP_SKIP_INPUT] = new this.ort.Tensor('int64', BigInt64Array.of(BigInt(clipSkip)), []);
+      const result = await run(this.session, feeds, 'the text encoder');
       out.set(await readFloat(result[this.sig.hidden.name], 'The text encoder'), i * tokens * this.width);
     }
     return out;

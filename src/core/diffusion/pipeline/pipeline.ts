@@ -7,6 +7,8 @@
 import { StudioError } from '../../errors.ts';
 import type { Hypernetwork } from '../../hypernetwork/types.ts';
 import type { Backend } from '../../onnx/ort.ts';
+import { exposeClipSkip } from '../../onnx/clip-skip.ts';
+import { decodeModel, encodeModel } from '../../onnx/proto.ts';
 import { residencyFor, type TensorResidency } from '../../onnx/residency.ts';
 import type { Runtime } from '../../onnx/runtime.ts';
 import { halfShare } from '../../onnx/weights.ts';
@@ -46,6 +48,21 @@ export interface CreateOptions {
 export interface AppliedHypernetwork {
   readonly hypernetwork: Hypernetwork;
   readonly strength: number;
+}
+
+/**
+ * The text encoder's graph with a `clip_skip` input (A1111's clip skip), and its layer count; the graph as it is
+ * (layers null) when its layers cannot be found — clip skip 1 still works.
+ */
+function withClipSkip(net: NetworkGraph): { graph: Uint8Array; layers: number | null } {
+  const model = decodeModel(net.skeleton);
+  try {
+    const layers = exposeClipSkip(model);
+    return { graph: encodeModel(model), layers };
+  } catch (e) {
+    if (e instanceof StudioError && e.code === 'unsupported-model') return { graph: net.skeleton, layers: null };
+    throw e;
+  }
 }
 
 /** The plan for a backend where nothing better is known (CLI, tests): at the model's default size. */
@@ -111,7 +128,8 @@ export class StableDiffusionPipeline {
       onDevice += nets.unet.stats.totalBytes;
       sample('U-Net session', gpu ? onDevice : null);
       onProgress?.({ phase: 'load', file: 'text_encoder/model.onnx', index: 6, files: 8 });
-      const textEncoder = new TextEncoderModel(runtime.ort, await runtime.createSession(packageOf(nets.textEncoder), { backend }));
+      const text = withClipSkip(nets.textEncoder);
+      const textEncoder = new TextEncoderModel(runtime.ort, await runtime.createSession(packageOf(nets.textEncoder, text.graph), { backend }), text.layers);
       made.push(textEncoder.session);
       onDevice += nets.textEncoder.stats.totalBytes;
       sample('text encoder session', gpu ? onDevice : null);
@@ -139,6 +157,7 @@ export class StableDiffusionPipeline {
         sizeStep: config.sizeStep,
         modelHash: model.modelHash,
         precision: halfShare(nets.unet.stats) > 0.5 ? 'fp16' : 'fp32',
+        clipSkipMax: textEncoder.clipSkipLayers ?? 1,
         load: {
           plan,
           conversions,

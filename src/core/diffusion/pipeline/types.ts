@@ -22,6 +22,8 @@ export interface GenerateRequest {
   batchCount: number;
   /** emit a preview every k steps (0: never) */
   previewEvery?: number;
+  /** A1111's clip skip: condition on the text encoder's N-th layer from the end (1, the default: the last) */
+  clipSkip?: number;
   /**
    * A strength sweep instead of a batch: one image per strength of the stack's hypernetwork `index`, all
    * with `seed` (batchCount is ignored). Batched in one U-Net call per step where the model and memory allow.
@@ -98,5 +100,7 @@ export interface PipelineInfo {
   readonly modelHash: string;
   /** the U-Net's weights as they run */
   readonly precision: 'fp32' | 'fp16';
+  /** the largest clip skip (the text encoder's layer count); 1 when its layers could not be found */
+  readonly clipSkipMax: number;
   readonly load: LoadReport;
 }
