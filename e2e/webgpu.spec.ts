@@ -6,7 +6,11 @@
  * - the per-prompt U-Net inputs go up to the GPU once per run, and no GPU tensor outlives a run (the engine
  *   worker's test-only hooks, `?testHooks=1`, src/engine/test-hooks.ts, count them);
  * - a GPU device lost in the middle of a run (the hooks destroy onnxruntime's GPUDevice) is reported with its
- *   cause, the model reloads by itself with the settings kept, and the next run gives the image of before.
+ *   cause, the model reloads by itself with the settings kept, and the next run gives the image of before;
+ * - a hypernetwork in the stack at strength 0 gives that base image bit for bit, at 1 a different one, and moving
+ *   the slider creates no session.
+ * Each WebGPU model load (session creation and shader warm-up) takes ~20 s on a quiet machine and minutes on a
+ * busy one, hence one page and generous timeouts.
  */
 import { mkdirSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
@@ -23,7 +27,9 @@ import {
   waitForNewResults,
   watchPage,
 } from './support/generation-page.ts';
+import { demoHypernetwork } from './support/demo-hypernetworks.ts';
 import { compareRgba, nodeReference } from './support/node-reference.ts';
+import { dropHypernetworks, expectDifferent, expectSame, generateImage, stackRow, waitForStack } from './support/stack-page.ts';
 import { hookedWorker, type HookHost } from './support/test-hooks.ts';
 
 /**
@@ -43,8 +49,8 @@ const FORM = { ...REFERENCE_FORM, steps: Number(process.env.WEBGPU_STEPS ?? 1) }
 /** The run that loses its device: long enough that the loss lands mid-run however late the page sees step 1. */
 const LOSS_STEPS = 6;
 
-test('WebGPU: matches Node WASM, keeps no GPU tensor; a device lost mid-run is reported, the model reloads, the same image follows', async ({ page }) => {
-  test.setTimeout(900_000);
+test('WebGPU: matches Node WASM, keeps no GPU tensor; a lost device is reported and reloads to the same image; strengths 0 and 1', async ({ page }) => {
+  test.setTimeout(2_400_000);
   const watch = await watchPage(page);
   const reference = nodeReference(requestFor(FORM));
   await openStudio(page, { backend: 'webgpu', testHooks: true });
@@ -53,7 +59,7 @@ test('WebGPU: matches Node WASM, keeps no GPU tensor; a device lost mid-run is r
   await expect(page.getByTestId('model-load-step')).toContainText('Compiling shaders');
   mkdirSync('test-results/screenshots', { recursive: true });
   await page.getByTestId('generation-panel').screenshot({ path: 'test-results/screenshots/generate-loading-webgpu.png' });
-  await waitForModel(page, 300_000);
+  await waitForModel(page, 600_000);
   await expect(page.getByTestId('backend-name')).toHaveText('WebGPU');
   const adapter = (await page.getByTestId('backend-adapter').innerText()).trim();
   test.info().annotations.push({ type: 'adapter', description: adapter });
@@ -93,7 +99,7 @@ test('WebGPU: matches Node WASM, keeps no GPU tensor; a device lost mid-run is r
   await expect(message).toContainText('The GPU device was lost (reason: destroyed');
   await expect(message).toContainText('The model is being reloaded; your settings are kept.');
   test.info().annotations.push({ type: 'reported', description: await message.innerText() });
-  await expect(modelBar(page)).toHaveAttribute('data-status', 'ready', { timeout: 300_000 });
+  await expect(modelBar(page)).toHaveAttribute('data-status', 'ready', { timeout: 600_000 });
   await expect(page.getByTestId('backend-name')).toHaveText('WebGPU');
   const form = page.getByRole('form', { name: 'Generation settings' });
   await expect(form.getByLabel('Steps')).toHaveValue(String(LOSS_STEPS));
@@ -111,6 +117,20 @@ test('WebGPU: matches Node WASM, keeps no GPU tensor; a device lost mid-run is r
   expect(Buffer.from(after.rgba).equals(Buffer.from(before.rgba)), 'the image after the reload equals the one before the loss').toBe(true);
   worker = await hookedWorker(page);
   expect((await gpuTensors()).live, 'GPU tensors left after a run').toBe(0);
+
+  // 4. the hypernetwork stack on this model: strength 0 is that image exactly, 1 changes it, the slider rebuilds nothing
+  const stripes = demoHypernetwork('stripes');
+  await dropHypernetworks(page, [stripes]);
+  await page.getByRole('button', { name: `Add ${stripes.stem} to the stack` }).click();
+  const row = stackRow(page, stripes.stem);
+  await row.getByLabel(`Exact strength of ${stripes.stem}`).fill('0');
+  const built = await waitForStack(page, [stripes.stem], 600_000);
+  expectSame(await generateImage(page, 300_000), after, 'strength 0 gives the base image exactly');
+  await row.getByRole('slider', { name: `Strength of ${stripes.stem}` }).fill('1');
+  await expect(row).toHaveAttribute('data-strength', '1');
+  const one = await generateImage(page, 300_000);
+  expect(await waitForStack(page, [stripes.stem]), 'the slider creates no session').toBe(built);
+  expectDifferent(one, after, 'strength 1 changes the image');
 
   // the forced loss itself is logged; nothing else may be
   const unexpected = (lines: string[]) => lines.filter((l) => !/lost|destroy/i.test(l));
