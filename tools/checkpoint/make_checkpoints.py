@@ -103,18 +103,18 @@ def tensor_bytes(t):
 
 
 def write_safetensors(path, tensors, metadata):
-    header, blobs, offset = {"__metadata__": metadata}, [], 0
+    """The header from shapes first, then each tensor's bytes in turn (a 4 GB state dict is never copied whole)."""
+    header, offset = {"__metadata__": metadata}, 0
     for k, t in tensors.items():
-        b = tensor_bytes(t)
-        header[k] = {"dtype": ST_DTYPE[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(b)]}
-        blobs.append(b)
-        offset += len(b)
+        n = t.numel() * t.element_size()
+        header[k] = {"dtype": ST_DTYPE[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + n]}
+        offset += n
     h = json.dumps(header, separators=(",", ":")).encode()
     h += b" " * (-len(h) % 8)
     with open(path, "wb") as f:
         f.write(struct.pack("<Q", len(h)) + h)
-        for b in blobs:
-            f.write(b)
+        for t in tensors.values():
+            f.write(tensor_bytes(t))
 
 
 def write_yaml(path, fam, name):
