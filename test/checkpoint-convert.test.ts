@@ -6,11 +6,14 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planWasm } from '../src/core/diffusion/pipeline/memory-plan.ts';
+import { openModel, planInput } from '../src/core/diffusion/pipeline/open-model.ts';
 import { StableDiffusionPipeline } from '../src/core/diffusion/pipeline/pipeline.ts';
 import { openNetwork } from '../src/core/diffusion/pipeline/network-graph.ts';
 import { findAttentionSites } from '../src/core/onnx/locate.ts';
 import { decodeModel } from '../src/core/onnx/proto.ts';
-import { convertInto, fixture, fixtureBytes, reference, relErr, runNetwork, runtime, yamlOf } from './support/checkpoints.ts';
+import { convertInto, fixture, fixtureBytes, reference, runNetwork, runtime, yamlOf } from './support/checkpoints.ts';
+import { levelError, relErr } from './support/compare.ts';
 
 const report: string[] = [];
 afterAll(() => console.info(`\n${report.join('\n')}`));
@@ -81,10 +84,10 @@ describe('A1111 checkpoints → ONNX, against PyTorch (LDM modules)', { timeout:
     const { sites, method, contextInput } = findAttentionSites(decodeModel(unet.skeleton).graph);
     expect(method).toBe('names');
     expect(contextInput).toBe('encoder_hidden_states');
-    // 5 transformers (2 down, 1 mid, 2… up: levels 0 and 1 with attention): K and V of attn1 and attn2 each
+    // every transformer (levels 0 and 1 and the middle): K and V of attn1 and attn2 each
     const widths = (attention: string) => [...new Set(sites.filter((s) => s.attention === attention).map((s) => s.width))].sort((a, b) => a - b);
     expect(widths('attn1')).toEqual([32, 64]);
-    expect(widths('attn2')).toEqual([128]);
+    expect(widths('attn2')).toEqual([64]);
     expect(sites.length % 4).toBe(0);
   });
 
@@ -118,7 +121,9 @@ describe('a converted SD1 checkpoint generates the PyTorch image', { timeout: 30
   let pipeline: StableDiffusionPipeline;
   beforeAll(async () => {
     const { source } = await convertInto(fixture('sd1-tiny.ckpt'), { config: yamlOf('sd1') });
-    pipeline = await StableDiffusionPipeline.load(source, runtime, { backend: 'wasm' });
+    const model = await openModel(source);
+    // planned at the size generated (the tiny VAE halves each side: its 512² default would be a 256² latent)
+    pipeline = await StableDiffusionPipeline.create(model, runtime, { backend: 'wasm', plan: planWasm(planInput(model, 32, 32)), warmup: false });
   }, 300_000);
   afterAll(() => pipeline?.release(), 60_000);
 
@@ -128,15 +133,7 @@ describe('a converted SD1 checkpoint generates the PyTorch image', { timeout: 30
     const { images } = await pipeline.generate({ prompt: run.prompt, negativePrompt: run.negative_prompt, sampler: run.sampler, steps: run.steps, cfgScale: run.cfg_scale, seed: run.seed, width: run.width, height: run.height, batchCount: 1 });
     const [result] = images;
     const latentError = relErr(result!.latent, ref.tensor('run_latent'));
-    const expected = ref.tensor('run_image');
-    const plane = run.width * run.height;
-    let worst = 0;
-    for (let i = 0; i < plane; i++) {
-      for (let c = 0; c < 3; c++) {
-        const level = Math.trunc(Math.fround(255 * Math.min(Math.max(Math.fround(Math.fround(expected[c * plane + i]! + 1) / 2), 0), 1)));
-        worst = Math.max(worst, Math.abs(result!.image.data[i * 4 + c]! - level));
-      }
-    }
+    const worst = levelError(result!.image, ref.tensor('run_image'));
     report.push(`sd1-tiny.ckpt seeded Euler run vs PyTorch: final latent ${latentError.toExponential(2)} (relative), image max ${worst} level(s)`);
     expect(latentError).toBeLessThan(1e-3);
     expect(worst).toBeLessThanOrEqual(2);

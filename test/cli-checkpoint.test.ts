@@ -1,26 +1,12 @@
 /** `hnstudio convert-checkpoint` through the real bin: a folder `generate` loads, A1111's identity in the PNG, and no partial output on failure. */
-import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { readPngText } from '../src/core/formats/png.ts';
+import { hnstudio, ROOT } from './support/hnstudio.ts';
 
-const run = promisify(execFile);
-const ROOT = join(import.meta.dirname, '..');
-const BIN = join(ROOT, 'bin', 'hnstudio.mjs');
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'checkpoint');
-
-async function hnstudio(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 describe('hnstudio convert-checkpoint', { timeout: 180_000 }, () => {
   it('writes an ONNX folder (the .yaml beside the file is used) that generate loads, with Model and Model hash from the checkpoint', async () => {

@@ -14,7 +14,8 @@ import { openInstalledModel } from '../../src/core/storage/integrity.ts';
 import { diskFile } from '../../src/cli/fs-model-source.ts';
 import { NodeStorageFs } from '../../src/cli/node-storage-fs.ts';
 import { nativeRuntime } from '../../src/engine/runtime-node.ts';
-import { relErr, tokenizer } from '../support/checkpoints.ts';
+import { tokenizer } from '../support/checkpoints.ts';
+import { relErr } from '../support/compare.ts';
 
 const ROOT = join(import.meta.dirname, '../../.cache/sd15');
 const FILE = join(ROOT, 'a1111/sd15.safetensors');

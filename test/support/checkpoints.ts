@@ -55,17 +55,6 @@ export async function convertInto(file: NamedFile, options: Partial<ConvertOptio
   return { fs, result, source: await openInstalledModel(fs, result.manifest) };
 }
 
-/** max |a − b| over max |b| */
-export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let m = 0;
-  for (let i = 0; i < b.length; i++) {
-    d = Math.max(d, Math.abs(a[i]! - b[i]!));
-    m = Math.max(m, Math.abs(b[i]!));
-  }
-  return d / m;
-}
-
 export type Feeds = Record<string, { data: Float32Array | Int32Array; dims: number[] }>;
 
 /** Runs network `dir` of an installed model once (WASM, one thread); returns its first output as float32. */

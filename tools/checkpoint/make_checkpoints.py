@@ -18,7 +18,8 @@ Writes (committed; the tests never run Python):
 
 The networks are written in LDM's own module structure (tools/checkpoint/ldm.py), not the app's graph. Channel
 counts are tiny (32-group norms need multiples of 32); the token embedding keeps CLIP's 49,408 rows (real token
-ids) but only rows below 8,192 and the special tokens are random, the rest zero, so the files compress in git.
+ids) but only rows below 1,024, the test prompts' words and the special tokens are random, the rest zero, so
+the files compress in git; the text encoder is 64 wide (one CLIP head).
 """
 import json
 import os
@@ -37,26 +38,28 @@ from make_diffusion_refs import Schedule  # noqa: E402
 
 FIX = ROOT / "test" / "fixtures" / "checkpoint"
 REF = ROOT / "test" / "reference" / "checkpoint"
-VOCAB, POSITIONS, RANDOM_ROWS = 49408, 77, 8192
+VOCAB, POSITIONS, RANDOM_ROWS = 49408, 77, 1024
 SCALE_FACTOR = 0.18215
+USED_WORDS = ["a", "red", "circle", "on", "blue", "background", "cat", "photo", "of"]
 VOCAB_JSON = json.loads((ROOT / "public/models/sd-shapes-demo/tokenizer/vocab.json").read_text())
 
 FAMILIES = {
     "sd1": dict(
         unet=dict(in_channels=4, out_channels=4, model_channels=32, attention_resolutions=[2, 1], num_res_blocks=1,
-                  channel_mult=[1, 2, 2], num_heads=2, context_dim=128, transformer_depth=1),
+                  channel_mult=[1, 2, 2], num_heads=2, context_dim=64, transformer_depth=1),
         ddconfig=dict(double_z=True, z_channels=4, resolution=64, in_channels=3, out_ch=3, ch=32, ch_mult=[1, 2],
                       num_res_blocks=1, attn_resolutions=[], dropout=0.0),
-        text=dict(vocab=VOCAB, positions=POSITIONS, d=128, layers=2, heads=2),
+        text=dict(vocab=VOCAB, positions=POSITIONS, d=64, layers=2, heads=1),
         dtypes={"model.": torch.float16, "cond_stage_model.": torch.bfloat16, "first_stage_model.": torch.float32},
         cond_target="ldm.modules.encoders.modules.FrozenCLIPEmbedder", parameterization=None, pad=49407),
     "sd2": dict(
-        unet=dict(in_channels=4, out_channels=4, model_channels=32, attention_resolutions=[4, 2], num_res_blocks=2,
-                  channel_mult=[1, 2, 2], num_head_channels=16, context_dim=128, transformer_depth=1,
+        # SD2's own 64-wide heads, so that it also converts without its yaml (A1111's v2 defaults)
+        unet=dict(in_channels=4, out_channels=4, model_channels=32, attention_resolutions=[4, 2], num_res_blocks=1,
+                  channel_mult=[1, 2, 4], num_head_channels=64, context_dim=64, transformer_depth=1,
                   use_linear_in_transformer=True),
         ddconfig=dict(double_z=True, z_channels=4, resolution=64, in_channels=3, out_ch=3, ch=32, ch_mult=[1, 2],
                       num_res_blocks=1, attn_resolutions=[], dropout=0.0),
-        text=dict(vocab=VOCAB, positions=POSITIONS, d=128, layers=3, heads=2, layer="penultimate"),
+        text=dict(vocab=VOCAB, positions=POSITIONS, d=64, layers=3, heads=1, layer="penultimate"),
         dtypes={"": torch.float16, "first_stage_model.": torch.float32},
         cond_target="ldm.modules.encoders.modules.FrozenOpenCLIPEmbedder", parameterization="v", pad=0),
 }
@@ -69,6 +72,8 @@ def randomize(model, gen):
             if name.endswith("token_embedding.weight"):
                 p.zero_()
                 p[:RANDOM_ROWS] = torch.randn(RANDOM_ROWS, p.shape[1], generator=gen) * 0.5
+                for word in USED_WORDS:  # the words of the test prompts
+                    p[VOCAB_JSON[word + "</w>"]] = torch.randn(p.shape[1], generator=gen) * 0.5
                 p[VOCAB - 16:] = torch.randn(16, p.shape[1], generator=gen) * 0.5
             elif p.ndim >= 2:
                 fan_in = p[0].numel() if p.ndim > 1 else 1
@@ -154,7 +159,7 @@ def save(out, name, t, meta):
 def euler_run(m, text_ids, uncond_ids, seed, steps, cfg, size):
     """A1111's txt2img with Euler: k-diffusion CompVisDenoiser scalings, CFG on denoised, seed noise from torch.randn."""
     S = Schedule()
-    sigmas = S.get_sigmas(steps)
+    sigmas = S.get_sigmas(steps, rule="v2")  # torch >= 2.0 linspace, as A1111 1.6+ and the app
     unet = m.model.diffusion_model
     ctx = torch.cat([m.cond_stage_model(text_ids), m.cond_stage_model(uncond_ids)])
     lat = size // 2  # the tiny VAE halves each side

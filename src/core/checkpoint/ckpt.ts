@@ -6,25 +6,16 @@
  * range of its STORED `data/<key>` record when it is needed.
  */
 import { StudioError } from '../errors.ts';
-import { decodeToFloat32, DTYPE_SIZE, swapBytes } from '../formats/dtype.ts';
+import { DTYPE_SIZE } from '../formats/dtype.ts';
 import { PyDict, unpickle, type PyValue } from '../formats/pickle.ts';
 import { decodeTensor, isTensor, storageFromPid, TORCH_GLOBALS, type StorageRef, type TorchTensor } from '../formats/torch.ts';
-import { badCheckpoint, checkedNumel, FLOAT_DTYPES, readExactly, type Checkpoint, type CheckpointTensor, type NamedFile } from './types.ts';
+import { badCheckpoint, checkedNumel, FLOAT_DTYPES, MAX_TENSOR_BYTES, readExactly, type Checkpoint, type CheckpointTensor, type NamedFile } from './types.ts';
 import { openRangedZip, type RangedZip } from './zip-ranged.ts';
 
 /** A checkpoint's data.pkl is ~100 KB per thousand tensors; a crafted one cannot make us read more than this. */
 const MAX_PICKLE_BYTES = 64 * 1024 * 1024;
 /** values and memo entries the unpickler may hold (an SD checkpoint needs ~20 per tensor) */
 const PICKLE_LIMITS = { maxStack: 1 << 21, maxMemo: 1 << 21 };
-
-function isContiguous(shape: readonly number[], stride: readonly number[]): boolean {
-  let expected = 1;
-  for (let k = shape.length - 1; k >= 0; k--) {
-    if (shape[k] !== 1 && stride[k] !== expected) return false;
-    expected *= shape[k]!;
-  }
-  return true;
-}
 
 /** The dict of tensors: `state_dict` when the root has one (Lightning), else the root itself. */
 function stateDict(root: PyValue, f: NamedFile): PyDict {
@@ -38,26 +29,19 @@ function tensorReader(f: NamedFile, zip: RangedZip, record: (ref: StorageRef) =>
   const { storage, shape, stride, offset } = t;
   const elsize = DTYPE_SIZE[storage.dtype];
   const numel = checkedNumel(shape, elsize, f.name, name);
-  if (numel > 0) {
-    const last = shape.reduce((acc, n, k) => acc + (n - 1) * stride[k]!, offset);
-    if (last >= storage.numel) throw badCheckpoint(f.name, `tensor "${name}" reaches past its storage ${storage.key}`, { tensor: name });
-  }
+  const last = shape.reduce((acc, n, k) => acc + (n - 1) * stride[k]!, offset);
+  if (numel > 0 && last >= storage.numel) throw badCheckpoint(f.name, `tensor "${name}" reaches past its storage ${storage.key}`, { tensor: name });
+  if ((last - offset + 1) * elsize > MAX_TENSOR_BYTES) throw badCheckpoint(f.name, `tensor "${name}" spans more than ${MAX_TENSOR_BYTES} bytes of its storage`, { tensor: name });
   return {
     name,
     dtype: storage.dtype,
     shape,
     async read() {
       if (!FLOAT_DTYPES.has(storage.dtype)) throw badCheckpoint(f.name, `tensor "${name}" is ${storage.dtype}, not a float type`, { tensor: name });
+      if (numel === 0) return new Float32Array(0);
       const entry = zip.entries.get(record(storage))!;
       const start = await zip.dataStart(entry);
-      if (numel === 0) return new Float32Array(0);
-      if (isContiguous(shape, stride)) {
-        const bytes = (await readExactly(f, start + offset * elsize, numel * elsize)).slice();
-        if (!littleEndian) swapBytes(bytes, elsize);
-        return decodeToFloat32(bytes, storage.dtype, numel);
-      }
-      // a strided view: read the span it covers and gather it with torch.ts's decoder
-      const last = shape.reduce((acc, n, k) => acc + (n - 1) * stride[k]!, offset);
+      // the elements the tensor spans (exactly its own for the contiguous tensors torch saves), decoded by torch.ts
       const span = await readExactly(f, start + offset * elsize, (last - offset + 1) * elsize);
       const local: StorageRef = { ...storage, numel: last - offset + 1, elementOffset: 0, bytes: span };
       return decodeTensor({ ...t, storage: local, offset: 0 }, littleEndian).data;

@@ -181,10 +181,12 @@ function checkConsistent(file: string, unet: UnetArch, text: TextArch, yaml: str
   if (unet.contextDim !== text.width) throw bad(`the U-Net attends to ${unet.contextDim}-wide text but the text encoder is ${text.width} wide (mixed models?)`);
   if (!Number.isInteger(text.heads) || text.heads < 1) throw bad(`the text encoder is ${text.width} wide, not a multiple of CLIP's 64-wide heads`);
   if (text.usedLayers < 1 || text.usedLayers > text.layers) throw bad('the text encoder has too few layers');
-  for (const mult of unet.channelMult) {
+  unet.channelMult.forEach((mult, level) => {
     const ch = mult * unet.modelChannels;
-    const heads = unet.numHeadChannels > 0 ? ch / unet.numHeadChannels : unet.numHeads;
     if (!Number.isInteger(ch) || ch % 32 !== 0) throw bad(`a U-Net level has ${ch} channels, not a multiple of 32 (GroupNorm32)`);
+    // transformers sit at the attention levels and in the middle block (the deepest level)
+    if (!unet.attentionResolutions.includes(2 ** level) && level !== unet.channelMult.length - 1) return;
+    const heads = unet.numHeadChannels > 0 ? ch / unet.numHeadChannels : unet.numHeads;
     if (!Number.isInteger(heads) || heads < 1 || ch % heads !== 0) throw bad(`${ch} channels cannot be split into ${unet.numHeadChannels > 0 ? `${unet.numHeadChannels}-wide heads` : `${unet.numHeads} heads`}`);
-  }
+  });
 }
