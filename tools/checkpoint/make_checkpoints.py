@@ -9,7 +9,8 @@ Writes (committed; the tests never run Python):
         mixed (U-Net F16, text encoder BF16, VAE F32); the .ckpt is Lightning-style ({"state_dict", "global_step",
         "epoch"}, with EMA entries) and holds the same values
   test/fixtures/checkpoint/sd2-tiny.{safetensors,ckpt,yaml}  SD2-like: OpenCLIP text tower (cond_stage_model.model,
-        packed in_proj, penultimate layer), Linear projections, num_head_channels, parameterization "v"
+        packed in_proj, penultimate layer), Linear projections, SD2's 64-wide heads (so it converts without its
+        yaml too), everything F16; its yaml says parameterization "v"
   test/fixtures/checkpoint/sd1-tiny.vae.pt                  a separate VAE (A1111 .vae.pt: state_dict of
         encoder/decoder/quant convs plus `loss.*` keys) with other weights
   test/reference/checkpoint/<family>/*.bin + reference.json  inputs and outputs of each network in float32
@@ -55,12 +56,12 @@ FAMILIES = {
     "sd2": dict(
         # SD2's own 64-wide heads, so that it also converts without its yaml (A1111's v2 defaults)
         unet=dict(in_channels=4, out_channels=4, model_channels=32, attention_resolutions=[4, 2], num_res_blocks=1,
-                  channel_mult=[1, 2, 4], num_head_channels=64, context_dim=64, transformer_depth=1,
+                  channel_mult=[1, 2, 2], num_head_channels=64, context_dim=64, transformer_depth=1,
                   use_linear_in_transformer=True),
         ddconfig=dict(double_z=True, z_channels=4, resolution=64, in_channels=3, out_ch=3, ch=32, ch_mult=[1, 2],
                       num_res_blocks=1, attn_resolutions=[], dropout=0.0),
         text=dict(vocab=VOCAB, positions=POSITIONS, d=64, layers=3, heads=1, layer="penultimate"),
-        dtypes={"": torch.float16, "first_stage_model.": torch.float32},
+        dtypes={"": torch.float16},
         cond_target="ldm.modules.encoders.modules.FrozenOpenCLIPEmbedder", parameterization="v", pad=0),
 }
 
