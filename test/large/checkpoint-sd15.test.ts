@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { convertCheckpoint } from '../../src/core/checkpoint/convert.ts';
 import { openNetwork, packageOf } from '../../src/core/diffusion/pipeline/network-graph.ts';
-import { openInstalledModel } from '../../src/core/storage/integrity.ts';
-import { diskFile } from '../../src/cli/fs-model-source.ts';
+import { diskFile, fsModelSource } from '../../src/cli/fs-model-source.ts';
 import { NodeStorageFs } from '../../src/cli/node-storage-fs.ts';
 import { nativeRuntime } from '../../src/engine/runtime-node.ts';
 import { tokenizer } from '../support/checkpoints.ts';
@@ -54,7 +53,9 @@ describe.skipIf(!ready)('A1111 checkpoint at SD1.5 dimensions', { timeout: 3_600
     expect(result.unusedTensors).toEqual([]);
     expect(peak - rss0).toBeLessThan(2 * 2 ** 30);
 
-    const source = await openInstalledModel(fs, result.manifest);
+    // the stored folder as the CLI opens a folder: onnxruntime reads the shards itself
+    const source = fsModelSource(join(dir, 'models', 'sd15'));
+    expect(source).toMatchObject({ name: 'sd15', modelHash: result.manifest.modelHash });
     const runtime = await nativeRuntime();
     const { ort } = runtime;
     const run = async (dirName: string, feeds: Record<string, InstanceType<typeof ort.Tensor>>) => {
