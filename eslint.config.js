@@ -37,7 +37,7 @@ const LAYERS = [
 ];
 
 export default tseslint.config(
-  { ignores: ['.scratch', 'dist', 'dist-cli', 'node_modules', 'test-results', 'playwright-report', 'public', 'tools', '.cache'] },
+  { ignores: ['.scratch', '.device', 'dist', 'dist-cli', 'node_modules', 'test-results', 'playwright-report', 'public', 'tools', '.cache'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

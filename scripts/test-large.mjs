@@ -2,7 +2,8 @@
 /**
  * `npm run test:large`: the app and the CLI on real SD1.5 dimensions (random weights). Not part of `npm test`:
  * it needs Debian's PyTorch once (≈10 min, ≈10 GB RAM, ≈13 GB of disk in .cache/sd15) and takes a while.
- *  1. tools/large-model/make_sd15.py writes the pipeline in three export layouts (skipped when up to date);
+ *  1. tools/large-model/make_sd15.py writes the pipeline in three export layouts, make_sd15_a1111.py the same
+ *     weights as an A1111 .safetensors (each skipped when up to date);
  *  2. Vitest, test/large/: each network vs PyTorch, native CLI generation, WASM refusal, fp16 drift;
  *  3. Playwright, e2e-large/: import through the UI (as is, and converted to fp16), load and generate on the
  *     software WebGPU adapter, the WASM refusal shown in the page.
@@ -28,6 +29,8 @@ try {
   process.exit(1);
 }
 run(PYTHON, ['tools/large-model/make_sd15.py', '--out', '.cache/sd15'], { OMP_NUM_THREADS: '2' });
+// the same weights as an A1111 checkpoint (LDM keys), for the checkpoint conversion test
+run(PYTHON, ['tools/large-model/make_sd15_a1111.py', '--out', '.cache/sd15'], { OMP_NUM_THREADS: '2' });
 if (node) run('npx', ['vitest', 'run', '-c', 'vitest.large.config.ts']);
 if (browser) {
   if (!existsSync('dist/index.html')) run('npx', ['vite', 'build']);

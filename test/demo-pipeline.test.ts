@@ -13,6 +13,7 @@ import { StableDiffusionPipeline } from '../src/core/diffusion/pipeline/pipeline
 import { DiscreteSchedule, getSampler, parseSchedulerConfig } from '../src/core/diffusion/schedulers/index.ts';
 import { ClipTokenizer } from '../src/core/diffusion/tokenizer/index.ts';
 import { webRuntime } from '../src/engine/runtime.ts';
+import { levelError } from './support/compare.ts';
 
 const ROOT = process.env.HN_DEMO_ROOT ? new URL(`file://${process.env.HN_DEMO_ROOT.replace(/\/?$/, '/')}`) : new URL('../', import.meta.url);
 const REF = new URL('test/reference/demo/', ROOT);
@@ -79,16 +80,7 @@ describe('demo pipeline vs PyTorch', { timeout: 120_000 }, () => {
     const [result] = images;
     const latentError = maxAbs(result!.latent, tensor('sample_final_latent'));
     expect(latentError).toBeLessThanOrEqual(1e-3);
-    // the reference image as A1111 saves it: clamp((x + 1) / 2) · 255, truncated
-    const ref = tensor('sample_image');
-    const plane = s.width * s.height;
-    let worst = 0;
-    for (let i = 0; i < plane; i++) {
-      for (let c = 0; c < 3; c++) {
-        const expected = Math.trunc(Math.fround(255 * Math.min(Math.max(Math.fround(Math.fround(ref[c * plane + i]! + 1) / 2), 0), 1)));
-        worst = Math.max(worst, Math.abs(result!.image.data[i * 4 + c]! - expected));
-      }
-    }
+    const worst = levelError(result!.image, tensor('sample_image'));
     expect(worst).toBeLessThanOrEqual(2);
     console.info(`demo run vs PyTorch: final latent max abs error ${latentError.toExponential(2)}, image max ${worst} level(s)`);
   });

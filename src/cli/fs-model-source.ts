@@ -2,10 +2,11 @@
  * A model folder on disk (CLI, Node tests and tools). Files are opened, not read: weights are read in ranges
  * (`readSync` for onnxruntime-web's lazy mounts) or by native onnxruntime itself from `nativePath`.
  */
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { ModelSource } from '../core/diffusion/pipeline/model-source.ts';
 import { StudioError } from '../core/errors.ts';
+import { parseManifest, type ModelManifest } from '../core/storage/manifest.ts';
 import type { WeightFile } from '../core/onnx/weights.ts';
 import { isSafeRelativePath } from '../core/paths.ts';
 
@@ -46,10 +47,21 @@ export function diskFile(path: string, size = statSync(path).size): WeightFile {
   return file;
 }
 
+/** The folder's own manifest (one `convert-checkpoint` wrote) names the model and gives its A1111 hash. */
+function manifestOf(root: string): ModelManifest | null {
+  try {
+    return parseManifest(readFileSync(join(root, 'manifest.json')));
+  } catch {
+    return null;
+  }
+}
+
 export function fsModelSource(dir: string): ModelSource {
   const root = resolve(dir);
+  const manifest = manifestOf(root);
   return {
-    name: basename(root),
+    name: manifest?.name ?? basename(root),
+    ...(manifest?.modelHash ? { modelHash: manifest.modelHash } : {}),
     async open(path) {
       if (!isSafeRelativePath(path)) throw new StudioError('unsafe-path', `"${path}" is not a path inside ${root}.`, { path });
       const full = join(root, ...path.split('/'));

@@ -5,6 +5,7 @@
  */
 import { isStudioError, StudioError } from '../core/errors.ts';
 import { convertCommand } from './convert.ts';
+import { convertCheckpointCommand } from './convert-checkpoint.ts';
 import { HelpRequested, UsageError } from './errors.ts';
 import { generateCommand } from './generate.ts';
 import { inspectCommand } from './inspect.ts';
@@ -16,6 +17,7 @@ import { COMMAND_USAGE, USAGE, type CommandName } from './usage.ts';
 const COMMANDS: Record<CommandName, (args: string[]) => Promise<void>> = {
   inspect: inspectCommand,
   convert: convertCommand,
+  'convert-checkpoint': convertCheckpointCommand,
   generate: generateCommand,
   noise: noiseCommand,
   sigmas: sigmasCommand,

@@ -9,6 +9,18 @@ export const COMMAND_USAGE = {
   --json        print one JSON object instead of the summary`,
   convert: `usage: hnstudio convert FILE.pt OUT.safetensors
   Write the hypernetwork's tensors as stored, named "<width>.<0=K|1=V>.<key>", with its metadata as JSON.`,
+  'convert-checkpoint': `usage: hnstudio convert-checkpoint FILE [--config F.yaml] [--vae F] [--fp16] --out DIR
+  Convert an A1111 checkpoint (SD 1.x/2.x .safetensors or .ckpt) into an ONNX model folder (Optimum layout) that
+  generate and the app load. A1111's files beside FILE are used unless given: STEM.yaml (its LDM config) and
+  STEM.vae.pt/.vae.ckpt/.vae.safetensors (its VAE).
+  --config F.yaml              the LDM config (channels, heads, context width, parameterization: v, …)
+  --vae F                      a separate VAE (.vae.pt, .vae.safetensors) instead of the checkpoint's
+  --fp16                       store the weights as float16 (half the size)
+  --prediction auto|v|epsilon  what the U-Net predicts (auto: the config; SD 1.x epsilon; SD 2.x without a
+                               config: A1111's probe of the U-Net)
+  --name NAME                  the model's name (default: FILE without its extension, as A1111's "Model:")
+  --tokenizer DIR              CLIP's vocab.json and merges.txt (default: the demo model's, which are CLIP's)
+  --out DIR                    the new folder (must not exist; written under a temporary name, renamed at the end)`,
   generate: `usage: hnstudio generate --model DIR --prompt TEXT --out FILE.png [options]
   Generate with the app's engine in Node (onnxruntime WASM).
   --model DIR                  a Stable Diffusion ONNX folder (Optimum layout), e.g. public/models/sd-shapes-demo
@@ -42,6 +54,7 @@ export type CommandName = keyof typeof COMMAND_USAGE;
 export const USAGE = `usage: hnstudio COMMAND [options]     (hnstudio COMMAND --help for its options)
   inspect FILE.pt [--json]                  describe a hypernetwork file
   convert FILE.pt OUT.safetensors           write its tensors as safetensors
+  convert-checkpoint FILE [--config F.yaml] [--vae F] [--fp16] --out DIR   an A1111 checkpoint as an ONNX folder
   generate --model DIR --prompt TEXT --out FILE.png [--hypernetwork A.pt[:S]]…   generate an image
   noise --seed N --shape B,C,H,W --out FILE.npy   initial latent noise, as the engine draws it
   sigmas --model DIR [--sampler NAME] [--steps N] the sampler's sigma schedule

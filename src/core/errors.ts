@@ -30,6 +30,9 @@ export type ErrorCode =
   | 'missing-file'
   | 'unsupported-model'
   | 'unsupported-op'
+  // single-file checkpoints (A1111 .safetensors/.ckpt) and their LDM .yaml configs
+  | 'bad-checkpoint'
+  | 'bad-config'
   // ONNX graph surgery
   | 'graph-error'
   | 'fused-attention'

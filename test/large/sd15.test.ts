@@ -20,6 +20,7 @@ import { decodeModel, encodeModel } from '../../src/core/onnx/proto.ts';
 import type { Runtime } from '../../src/core/onnx/runtime.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { nativeRuntime } from '../../src/engine/runtime-node.ts';
+import { relErr } from '../support/compare.ts';
 
 const ROOT = join(import.meta.dirname, '../../.cache/sd15');
 const ready = existsSync(join(ROOT, 'stamp.json'));
@@ -33,17 +34,6 @@ const ids = (): Int32Array => {
   return new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 };
 const HYPERNETWORK = join(ROOT, 'hypernetwork/sd1-full.pt');
-
-/** max |a − b| over max |b| */
-function relErr(a: Float32Array, b: Float32Array): number {
-  let d = 0;
-  let m = 0;
-  for (let i = 0; i < b.length; i++) {
-    d = Math.max(d, Math.abs(a[i]! - b[i]!));
-    m = Math.max(m, Math.abs(b[i]!));
-  }
-  return d / m;
-}
 
 const rss = () => process.memoryUsage().rss;
 const gib = (n: number) => `${(n / 2 ** 30).toFixed(2)} GiB`;

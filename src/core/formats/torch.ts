@@ -120,10 +120,10 @@ function torchGlobals(): Map<string, GlobalImpl> {
   return g;
 }
 
-const TORCH_GLOBALS = torchGlobals();
+export const TORCH_GLOBALS = torchGlobals();
 
 /** Interprets a storage persistent id: ('storage', torch.<X>Storage, key, location, numel[, view_metadata]). */
-function storageFromPid(pid: PyValue, cache: Map<string, StorageRef>, legacy: boolean): StorageRef {
+export function storageFromPid(pid: PyValue, cache: Map<string, StorageRef>, legacy: boolean): StorageRef {
   if (!(pid instanceof PyTuple) || pid.items[0] !== 'storage') {
     throw new StudioError('malformed-pickle', 'Malformed pickle: a persistent id is not a storage reference.');
   }

@@ -42,7 +42,7 @@ export interface ImportOptions {
 }
 
 /** A network as it will be stored: the rewritten graph and the shards to fill from its (possibly converted) weights. */
-interface NetworkPlan {
+export interface NetworkPlan {
   readonly dir: string;
   readonly graph: Uint8Array;
   readonly shards: Shard[];
@@ -65,12 +65,31 @@ function sourceWeightFile(f: SourceFile): WeightFile {
   return { size: f.size, read: (offset, length) => f.read(offset, length) };
 }
 
-async function planNetwork(source: ModelSource, dir: string, opts: ImportOptions): Promise<NetworkPlan> {
+/** Opens network `dir` of `source` as a load would, converts it to fp16 if asked, and lays its weights out in shards. */
+export async function planNetwork(source: ModelSource, dir: string, opts: Pick<ImportOptions, 'precision' | 'shardBytes'>): Promise<NetworkPlan> {
   let net = await openNetwork(source, dir, `${dir}/${GRAPH_FILE}`);
   if (opts.precision === 'fp16' && halfShare(net.stats) < 1) net = withPrecision(net, 'halve').net;
   const model = decodeModel(net.skeleton);
   const shards = layoutShards(model, opts.shardBytes ?? DEFAULT_SHARD_BYTES);
   return { dir, graph: encodeModel(model), shards, net };
+}
+
+/** A file stored as it is (configs, tokenizer files), streamed. */
+export interface PlainFile {
+  readonly path: string;
+  readonly size: number;
+  chunks(): AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+}
+
+/** What `storeModel` writes under `models/<id>/`. */
+export interface StoreContents {
+  /** written first, as they are */
+  readonly files: readonly PlainFile[];
+  readonly networks: readonly NetworkPlan[];
+  /** files made once the networks are stored (they may read them back from `dir`), written last */
+  finish?(dir: string): Promise<PlainFile[]>;
+  /** the A1111 short hash recorded in the manifest */
+  modelHash?(): Promise<string | undefined>;
 }
 
 /** Validates `folder`, copies it under `models/<id>/` and returns its manifest. */
@@ -81,8 +100,25 @@ export async function importModel(folder: ModelFolder, fs: StorageFs, opts: Impo
   const networks: NetworkPlan[] = [];
   for (const dir of NETWORK_FOLDERS) if (folder.files.some((f) => f.path === `${dir}/${GRAPH_FILE}`)) networks.push(await planNetwork(source, dir, opts));
   const inNetwork = (path: string) => NETWORK_FOLDERS.some((dir) => path.startsWith(`${dir}/`) && !path.endsWith('.json'));
-  const plain = folder.files.filter((f) => !inNetwork(f.path));
-  const needed = plain.reduce((n, f) => n + f.size, 0) + networks.reduce((n, p) => n + p.graph.length + p.shards.reduce((s, sh) => s + sh.size, 0), 0);
+  const files = folder.files.filter((f) => !inNetwork(f.path));
+  return storeModel(fs, opts, opts.name ?? folder.name, {
+    files,
+    networks,
+    async modelHash() {
+      const unet = networks.find((n) => n.dir === 'unet');
+      return unet ? shortHash(await sha256Of(unet.net.files.get(GRAPH_FILE)!, opts.signal)) : undefined;
+    },
+  });
+}
+
+/**
+ * Writes a model's files under `models/<id>/` — plain files, then each network's shards and graph, then the
+ * `finish` files — hashing each as it is written, and commits it by writing the manifest last. Any failure or
+ * cancel removes the folder; a full disk is reported in bytes.
+ */
+export async function storeModel(fs: StorageFs, opts: ImportOptions, name: string, contents: StoreContents): Promise<ModelManifest> {
+  const { files, networks } = contents;
+  const needed = files.reduce((n, f) => n + f.size, 0) + networks.reduce((n, p) => n + p.graph.length + p.shards.reduce((s, sh) => s + sh.size, 0), 0);
   if (opts.freeBytes != null && needed > opts.freeBytes) throw storageFull(needed, opts.freeBytes);
 
   const dir = modelDir(opts.id);
@@ -110,19 +146,21 @@ export async function importModel(folder: ModelFolder, fs: StorageFs, opts: Impo
     records.push({ path, size, sha256: hash.hex() });
     return size;
   };
+  const writePlain = async (file: PlainFile): Promise<void> => {
+    const size = await writeFile(file.path, file.chunks());
+    if (size !== file.size) throw new StudioError('bad-model-folder', `${file.path} changed while it was copied (${size} bytes read, ${file.size} listed). Import the folder again.`, { path: file.path });
+  };
   try {
-    for (const file of plain) {
-      const size = await writeFile(file.path, file.chunks());
-      if (size !== file.size) throw new StudioError('bad-model-folder', `${file.path} changed while it was copied (${size} bytes read, ${file.size} listed). Import the folder again.`, { path: file.path });
-    }
+    for (const file of files) await writePlain(file);
     for (const plan of networks) {
       for (const shard of plan.shards) await writeFile(`${plan.dir}/${shard.location}`, shardBytes(shard, plan.net));
       await writeFile(`${plan.dir}/${GRAPH_FILE}`, [plan.graph]);
     }
+    for (const file of (await contents.finish?.(dir)) ?? []) await writePlain(file);
     checkCancelled(opts.signal);
-    const unet = networks.find((n) => n.dir === 'unet');
-    const modelHash = unet ? shortHash(await sha256Of(unet.net.files.get(GRAPH_FILE)!, opts.signal)) : undefined;
-    const manifest = buildManifest(opts.id, opts.name ?? folder.name, records, (opts.now ?? (() => new Date()))(), { ...(modelHash ? { modelHash } : {}), storage: layoutOf(networks, opts) });
+    const modelHash = await contents.modelHash?.();
+    checkCancelled(opts.signal);
+    const manifest = buildManifest(opts.id, name, records, (opts.now ?? (() => new Date()))(), { ...(modelHash ? { modelHash } : {}), storage: layoutOf(networks, opts) });
     sink = await fs.write(`${dir}/${MANIFEST_FILE}`);
     await (sink as FileSink).write(serializeManifest(manifest));
     await (sink as FileSink).close();
@@ -150,13 +188,14 @@ async function* shardBytes(shard: Shard, net: NetworkGraph): AsyncIterable<Uint8
   }
 }
 
-/** SHA-256 of the file as the user had it (the U-Net's model.onnx, for `Model hash`), streamed. */
-async function sha256Of(file: WeightFile, signal?: AbortSignal): Promise<string> {
+/** SHA-256 of the file as the user had it (the U-Net's model.onnx, or a checkpoint, for `Model hash`), streamed. */
+export async function sha256Of(file: WeightFile, signal?: AbortSignal, onBytes?: (done: number) => void): Promise<string> {
   const hash = createSha256();
   const step = 4 * 1024 * 1024;
   for (let at = 0; at < file.size; at += step) {
     checkCancelled(signal);
     hash.update(await file.read(at, Math.min(step, file.size - at)));
+    onBytes?.(Math.min(at + step, file.size));
   }
   return hash.hex();
 }
@@ -182,6 +221,6 @@ function storageFull(needed: number, free: number | null, copied?: number): Stud
   });
 }
 
-function checkCancelled(signal: AbortSignal | undefined): void {
+export function checkCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new StudioError('cancelled', 'The import was cancelled; the partial copy was removed.');
 }
