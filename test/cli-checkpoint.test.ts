@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readPngText } from '../src/core/formats/png.ts';
+import { fixtureBytes } from './support/checkpoints.ts';
 import { hnstudio, ROOT } from './support/hnstudio.ts';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'checkpoint');
@@ -11,7 +12,8 @@ const FIXTURES = join(ROOT, 'test', 'fixtures', 'checkpoint');
 describe('hnstudio convert-checkpoint', { timeout: 180_000 }, () => {
   it('writes an ONNX folder (the .yaml beside the file is used) that generate loads, with Model and Model hash from the checkpoint', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hn-cli-ckpt-'));
-    for (const f of ['sd1-tiny.ckpt', 'sd1-tiny.yaml']) copyFileSync(join(FIXTURES, f), join(dir, f));
+    writeFileSync(join(dir, 'sd1-tiny.ckpt'), fixtureBytes('sd1-tiny.ckpt'));
+    copyFileSync(join(FIXTURES, 'sd1-tiny.yaml'), join(dir, 'sd1-tiny.yaml'));
     const out = join(dir, 'converted');
     const r = await hnstudio('convert-checkpoint', join(dir, 'sd1-tiny.ckpt'), '--fp16', '--out', out);
     expect(r.stderr).toBe('');
@@ -33,7 +35,7 @@ describe('hnstudio convert-checkpoint', { timeout: 180_000 }, () => {
 
   it('a bad checkpoint: one error line with its code, exit code 1, no output folder or temporary left', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hn-cli-ckpt-'));
-    const bytes = readFileSync(join(FIXTURES, 'sd1-tiny.safetensors'));
+    const bytes = fixtureBytes('sd1-tiny.safetensors');
     writeFileSync(join(dir, 'cut.safetensors'), bytes.subarray(0, bytes.length >> 1));
     const r = await hnstudio('convert-checkpoint', join(dir, 'cut.safetensors'), '--out', join(dir, 'out'));
     expect(r.code).toBe(1);

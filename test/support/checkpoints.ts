@@ -1,5 +1,6 @@
 /** The tiny A1111 checkpoints of tools/checkpoint/make_checkpoints.py, their PyTorch references, and helpers to convert and run them. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'fflate';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-web';
 import { convertCheckpoint, type ConvertOptions, type ConvertResult } from '../../src/core/checkpoint/convert.ts';
@@ -19,8 +20,10 @@ const TOKENIZER = fileURLToPath(new URL('../../public/models/sd-shapes-demo/toke
 export const runtime = webRuntime(ort, { threads: 1 });
 export const tokenizer = { vocab: readFileSync(`${TOKENIZER}vocab.json`), merges: readFileSync(`${TOKENIZER}merges.txt`) };
 
+/** A fixture's bytes; the checkpoints are committed gzipped (`NAME.gz`: their token embeddings are mostly zeros). */
 export function fixtureBytes(name: string): Uint8Array {
-  return new Uint8Array(readFileSync(`${FIXTURES}${name}`));
+  const gz = `${FIXTURES}${name}.gz`;
+  return existsSync(gz) ? gunzipSync(new Uint8Array(readFileSync(gz))) : new Uint8Array(readFileSync(`${FIXTURES}${name}`));
 }
 
 export function fixture(name: string, bytes = fixtureBytes(name)): NamedFile {

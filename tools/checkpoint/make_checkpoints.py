@@ -3,7 +3,8 @@
 
     OMP_NUM_THREADS=2 /usr/bin/python3 tools/checkpoint/make_checkpoints.py
 
-Writes (committed; the tests never run Python):
+Writes (committed; the tests never run Python; the checkpoints gzipped — NAME.gz, `gzip -n`: their token
+embeddings are mostly zeros, so the working tree stays small):
   test/fixtures/checkpoint/sd1-tiny.{safetensors,ckpt,yaml}  SD1-like: CLIP text encoder (HF keys under
         cond_stage_model.transformer.text_model), 1x1-conv transformer projections, num_heads; stored dtypes
         mixed (U-Net F16, text encoder BF16, VAE F32); the .ckpt is Lightning-style ({"state_dict", "global_step",
@@ -106,6 +107,17 @@ def tensor_bytes(t):
     if t.dtype == torch.bfloat16:  # numpy has no bfloat16: the high halves of the float32 bits
         return (t.float().contiguous().view(torch.int32) >> 16).to(torch.int16).numpy().tobytes()
     return t.contiguous().numpy().tobytes()
+
+
+def compress(paths):
+    """Each checkpoint as NAME.gz (no name or time stamp inside: reruns give the same bytes), the original removed."""
+    import gzip
+    for p in list(paths):
+        if p.suffix in (".yaml", ".gz"):
+            continue
+        with open(p, "rb") as src, open(str(p) + ".gz", "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0, filename="") as dst:
+            dst.write(src.read())
+        p.unlink()
 
 
 def write_safetensors(path, tensors, metadata):
@@ -231,6 +243,7 @@ def make(family):
     (out / "reference.json").write_text(json.dumps({
         "timestep": t, "probe_value": probe, "probe_says_v": probe < -1, "scale_factor": SCALE_FACTOR,
         "run": run, "torch": torch.__version__, "tensors": meta}, indent=1) + "\n")
+    compress(FIX.glob(f"{name}*"))
     print(family, "probe", probe, {p.name: p.stat().st_size for p in FIX.glob(f"{name}*")})
 
 
