@@ -9,12 +9,15 @@ export type ErrorCode =
   | 'not-a-torch-file'
   | 'truncated'
   | 'corrupt-zip'
+  /** the local headers and the central directory disagree, or entries share bytes */
+  | 'zip-inconsistent'
   | 'unsupported-compression'
   | 'missing-record'
   // pickle
   | 'forbidden-global'
   | 'unsupported-opcode'
   | 'malformed-pickle'
+  /** a budget of the reader (sizes, depth, counts, decompressed bytes, work) was exceeded */
   | 'limit-exceeded'
   // tensors
   | 'storage-size'
