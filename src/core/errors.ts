@@ -13,6 +13,10 @@ export type ErrorCode =
   | 'zip-inconsistent'
   | 'unsupported-compression'
   | 'missing-record'
+  // PNG
+  | 'not-a-png'
+  /** a chunk fails its CRC or does not decode */
+  | 'corrupt-png'
   // pickle
   | 'forbidden-global'
   | 'unsupported-opcode'

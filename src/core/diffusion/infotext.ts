@@ -3,8 +3,10 @@
  *   <prompt>
  *   Negative prompt: <negative>            (only when non-empty)
  *   Steps: 20, Sampler: Euler a, CFG scale: 7, Seed: 42, Size: 512x512, Model hash: …, Model: …
- * Values holding ',', ':' or a newline are JSON-quoted, as A1111's `quote()` does.
+ * Values holding ',', ':' or a newline are JSON-quoted, as A1111's `quote()` does. Parsing is linear in the
+ * text (`infotext-params.ts`).
  */
+import { scanParams } from './infotext-params.ts';
 
 export interface Infotext {
   prompt: string;
@@ -23,13 +25,9 @@ export function formatInfotext({ prompt, negativePrompt, params }: Infotext): st
   return `${prompt}${negative}\n${line}`.trim();
 }
 
-// A1111's re_param: a key, then a JSON string or anything up to the next comma
-const PARAM = /\s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)/g;
-
 function parseParams(line: string): Map<string, string> {
   const params = new Map<string, string>();
-  for (const m of line.matchAll(PARAM)) {
-    const [, key, raw] = m as unknown as [string, string, string];
+  for (const [key, raw] of scanParams(line)) {
     let value = raw.trim();
     if (value.startsWith('"') && value.endsWith('"') && value.length > 1) {
       try {
@@ -46,13 +44,11 @@ function parseParams(line: string): Map<string, string> {
 /** A1111's `parse_generation_parameters` (the parts this app uses). */
 export function parseInfotext(text: string): Infotext {
   const lines = text.trim().split('\n');
-  let last = lines[lines.length - 1] ?? '';
+  const last = lines[lines.length - 1] ?? '';
   let params = new Map<string, string>();
-  if ([...last.matchAll(PARAM)].length >= 3) {
+  if (scanParams(last).length >= 3) {
     params = parseParams(last);
     lines.pop();
-  } else {
-    last = '';
   }
   let prompt = '';
   let negativePrompt = '';

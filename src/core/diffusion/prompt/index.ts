@@ -2,7 +2,7 @@
  * Prompt -> CLIP inputs, A1111 style: strip extra-network tags, parse emphasis, chunk to 77-token windows;
  * the negative prompt is chunked the same way (no tag parsing) and both are padded to a common chunk count.
  */
-import { padChunks, tokenizeLine, type ChunkOptions, type PromptTokenizer, type TokenizedPrompt } from './chunks';
+import { checkPromptSize, padChunks, tokenizeLine, type ChunkOptions, type PromptTokenizer, type TokenizedPrompt } from './chunks';
 import { parseExtraNetworks, type ExtraNetworksResult } from './extra-networks';
 
 export interface PreparedPrompts {
@@ -15,6 +15,7 @@ export interface PreparedPrompts {
 }
 
 export function preparePrompts(prompt: string, negative: string, tokenizer: PromptTokenizer, opts: ChunkOptions = {}): PreparedPrompts {
+  checkPromptSize(prompt);
   const extraNetworks = parseExtraNetworks(prompt);
   const pos = tokenizeLine(extraNetworks.prompt, tokenizer, opts);
   const neg = tokenizeLine(negative, tokenizer, opts);
@@ -44,6 +45,9 @@ export {
   padChunks,
   flattenChunks,
   CHUNK_LENGTH,
+  MAX_PROMPT_CHUNKS,
+  MAX_PROMPT_CHARS,
+  checkPromptSize,
   type PromptChunk,
   type PromptTokenizer,
   type TokenizedPrompt,

@@ -8,6 +8,8 @@
  * the byte alphabet -> BPE with '</w>' marking the word end -> ids. The special-token strings are split out
  * first, as HF does for added tokens. Not done: ftfy's mojibake repair.
  */
+import { StudioError } from '../../errors.ts';
+import { bpeMerge } from './bpe.ts';
 import { BYTE_DECODER, bytesToUnicode } from './bytes';
 
 export const BOS_TOKEN = '<|startoftext|>';
@@ -25,8 +27,12 @@ const PRE_TOKEN = new RegExp(
 /** HF tokenizers split the special-token strings out before the regex, wherever they stand (added tokens). */
 const SPECIAL_SPLIT = /(<\|startoftext\|>|<\|endoftext\|>)/u;
 
-export class TokenizerFileError extends Error {
+/** A malformed vocab.json or merges.txt: a `bad-model-folder` error of the model that holds them. */
+export class TokenizerFileError extends StudioError {
   override name = 'TokenizerFileError';
+  constructor(message: string) {
+    super('bad-model-folder', message);
+  }
 }
 
 /** A1111's text cleanup before the regex: NFC, whitespace collapse + trim, lowercase. */
@@ -60,6 +66,8 @@ export class ClipTokenizer {
     const bos = this.encoder.get(BOS_TOKEN);
     const eos = this.encoder.get(EOS_TOKEN);
     if (bos === undefined || eos === undefined) throw new TokenizerFileError('vocab lacks <|startoftext|>/<|endoftext|>');
+    // without merges every word falls apart into single bytes: every prompt would encode to garbage
+    if (merges.length === 0) throw new TokenizerFileError('merges.txt holds no merges');
     this.bosId = bos;
     this.eosId = eos;
     this.commaId = this.encoder.get(',</w>');
@@ -95,35 +103,7 @@ export class ClipTokenizer {
   bpe(word: string): string[] {
     const hit = this.cache.get(word);
     if (hit) return hit;
-    const chars = Array.from(word);
-    if (chars.length === 0) return [];
-    let parts = [...chars.slice(0, -1), `${chars[chars.length - 1] ?? ''}</w>`];
-    while (parts.length > 1) {
-      // lowest-ranked adjacent pair; merge all its non-overlapping occurrences, left to right
-      let best = Infinity;
-      let first = '';
-      let second = '';
-      for (let i = 0; i + 1 < parts.length; i++) {
-        const r = this.ranks.get(`${parts[i]} ${parts[i + 1]}`);
-        if (r !== undefined && r < best) {
-          best = r;
-          first = parts[i] ?? '';
-          second = parts[i + 1] ?? '';
-        }
-      }
-      if (best === Infinity) break;
-      const next: string[] = [];
-      for (let i = 0; i < parts.length; ) {
-        if (parts[i] === first && i + 1 < parts.length && parts[i + 1] === second) {
-          next.push(first + second);
-          i += 2;
-        } else {
-          next.push(parts[i] ?? '');
-          i += 1;
-        }
-      }
-      parts = next;
-    }
+    const parts = bpeMerge(word, this.ranks);
     if (this.cache.size < 50000) this.cache.set(word, parts);
     return parts;
   }
