@@ -7,8 +7,10 @@
  * attempt costs O(1). Python's `\s` and `\w` (Unicode) are used, and positions step by code point.
  */
 
-const WS = /[\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/u;
-const WORD = /[\p{L}\p{N}_]/u;
+import { PY_SPACE, PY_WORD } from './python-text.ts';
+
+const WS = new RegExp(`[${PY_SPACE}]`, 'u');
+const WORD = new RegExp(`[${PY_WORD}]`, 'u');
 const IS_WS = 1;
 const IS_WORD = 2;
 const IS_KEY = 4;

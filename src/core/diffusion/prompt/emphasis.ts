@@ -5,6 +5,7 @@
  * differs: `\s` is Python's whitespace set and `\b` around BREAK uses Unicode word characters.
  */
 import { StudioError } from '../../errors.ts';
+import { PY_SPACE, PY_WORD } from '../python-text.ts';
 import { pyFloat } from './pyfloat';
 
 export type Fragment = [text: string, weight: number];
@@ -12,8 +13,8 @@ export type Fragment = [text: string, weight: number];
 /** The marker A1111 inserts for BREAK: text "BREAK" with weight exactly -1. */
 export const BREAK_WEIGHT = -1;
 
-const WS = '\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
-const WORD = '\\p{L}\\p{N}_';
+const WS = PY_SPACE;
+const WORD = PY_WORD;
 const RE_ATTENTION = new RegExp(
   [
     '\\\\\\(',

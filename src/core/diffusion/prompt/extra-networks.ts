@@ -3,6 +3,7 @@
  * removed from the positive prompt before CLIP sees it; `<hypernet:NAME[:MULT]>` selects a hypernetwork with
  * MULT parsed by Python float() (default 1.0). See shared/docs/hypernetwork-format.md §5.
  */
+import { PY_WORD } from '../python-text.ts';
 import { pyFloat } from './pyfloat';
 
 export interface ExtraNetworkTag {
@@ -43,7 +44,7 @@ export interface ExtraNetworkMatch {
 }
 
 /** Python's `\w` is Unicode: letters, numbers, underscore. */
-const WORD_RUN = /[\p{L}\p{N}_]+/uy;
+const WORD_RUN = new RegExp(`[${PY_WORD}]+`, 'uy');
 
 /**
  * Every match of `<(\w+):([^>]+)>` in order, as `re.sub`/`finditer` find them — in linear time. The regex

@@ -9,6 +9,7 @@
  * first, as HF does for added tokens. Not done: ftfy's mojibake repair.
  */
 import { StudioError } from '../../errors.ts';
+import { PY_SPACE } from '../python-text.ts';
 import { bpeMerge } from './bpe.ts';
 import { BYTE_DECODER, bytesToUnicode } from './bytes';
 
@@ -16,7 +17,7 @@ export const BOS_TOKEN = '<|startoftext|>';
 export const EOS_TOKEN = '<|endoftext|>';
 
 /** Python's str.isspace() set, which A1111's `re.sub(r'\s+', ' ', text)` collapses (JS \s differs at the edges). */
-const WS = '\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+const WS = PY_SPACE;
 const WS_RUN = new RegExp(`[${WS}]+`, 'gu');
 /** CLIP's pattern (compiled with IGNORECASE; the text is already lowercase, so flags i/u suffice). */
 const PRE_TOKEN = new RegExp(
