@@ -42,7 +42,7 @@ function checkStorageBytes(ref: StorageRef, available: number): void {
  * the metadata); 2^18 leaves room for in-file optimizer state while keeping a hostile pickle's allocations
  * (one value per opcode byte at most) to tens of MB.
  */
-const PICKLE_LIMITS: Partial<UnpickleOptions> = { maxValues: 1 << 18 };
+const PICKLE_LIMITS: Partial<UnpickleOptions> = { maxValues: 1 << 18, maxMemo: 1 << 18 };
 
 function defaultBudget(fileBytes: number): ReadBudget {
   return { decodeElements: ELEMENTS_PER_FILE_BYTE * fileBytes + ELEMENTS_SLACK, inflateBytes: DEFAULT_INFLATE_BUDGET };

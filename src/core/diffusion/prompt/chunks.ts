@@ -20,6 +20,8 @@ export interface PromptChunk {
   tokens: number[];
   /** 77 weights (1.0 at BOS/EOS/padding). */
   multipliers: number[];
+  /** the prompt's own tokens in the chunk (the rest of the 75 is EOS padding) */
+  used: number;
 }
 
 export interface TokenizedPrompt {
@@ -73,12 +75,13 @@ export function tokenizeLine(line: string, tokenizer: PromptTokenizer, opts: Chu
 
   const nextChunk = (isLast = false) => {
     tokenCount += isLast ? tokens.length : CHUNK_LENGTH;
+    if (chunks.length === MAX_PROMPT_CHUNKS) tooLong(`more than ${MAX_PROMPT_CHUNKS} chunks of ${CHUNK_LENGTH} tokens (BREAK starts a chunk)`);
+    const used = tokens.length;
     while (tokens.length < CHUNK_LENGTH) {
       tokens.push(tokenizer.eosId);
       mults.push(1.0);
     }
-    if (chunks.length === MAX_PROMPT_CHUNKS) tooLong(`more than ${MAX_PROMPT_CHUNKS} chunks of ${CHUNK_LENGTH} tokens (BREAK starts a chunk)`);
-    chunks.push({ tokens: [tokenizer.bosId, ...tokens, tokenizer.eosId], multipliers: [1.0, ...mults, 1.0] });
+    chunks.push({ tokens: [tokenizer.bosId, ...tokens, tokenizer.eosId], multipliers: [1.0, ...mults, 1.0], used });
     lastComma = -1;
     tokens = [];
     mults = [];
@@ -122,6 +125,7 @@ export function emptyChunk(tokenizer: PromptTokenizer): PromptChunk {
   return {
     tokens: [tokenizer.bosId, ...new Array<number>(CHUNK_LENGTH + 1).fill(tokenizer.eosId)],
     multipliers: new Array<number>(CHUNK_LENGTH + 2).fill(1.0),
+    used: 0,
   };
 }
 

@@ -57,3 +57,4 @@ export {
 export { applyEmphasis } from './conditioning';
 export { parseExtraNetworks, type ExtraNetworkTag, type HypernetTag, type ExtraNetworksResult } from './extra-networks';
 export { pyFloat } from './pyfloat';
+export { promptTokenReport, type TokenReport, type DescribingTokenizer } from './token-report';

@@ -3,6 +3,8 @@
  * Why only these keys: A1111 samples SD 1.x with k-diffusion over the CompVis schedule, which depends on the
  * betas alone; diffusers' own timestep-spacing options do not apply to A1111's samplers.
  */
+import { StudioError } from '../../errors.ts';
+
 export type BetaSchedule = 'scaled_linear' | 'linear';
 
 export interface NoiseScheduleConfig {
@@ -22,9 +24,16 @@ export const SD1_SCHEDULE: NoiseScheduleConfig = {
   predictionType: 'epsilon',
 };
 
-export class SchedulerConfigError extends Error {
+/** A malformed scheduler_config.json: a `bad-model-folder` error of the model that holds it. */
+export class SchedulerConfigError extends StudioError {
   override name = 'SchedulerConfigError';
+  constructor(message: string) {
+    super('bad-model-folder', message);
+  }
 }
+
+/** Training steps a schedule may have: SD uses 1000; each one is a sigma in every table built from it. */
+export const MAX_TRAIN_TIMESTEPS = 100_000;
 
 function num(raw: Record<string, unknown>, key: string, fallback: number): number {
   const v = raw[key];
@@ -35,7 +44,14 @@ function num(raw: Record<string, unknown>, key: string, fallback: number): numbe
 
 /** Parse a scheduler_config.json (already JSON.parse'd or as text); missing keys take SD 1.x values. */
 export function parseSchedulerConfig(input: string | Record<string, unknown>): NoiseScheduleConfig {
-  const raw: unknown = typeof input === 'string' ? JSON.parse(input) : input;
+  let raw: unknown = input;
+  if (typeof input === 'string') {
+    try {
+      raw = JSON.parse(input);
+    } catch (e) {
+      throw new SchedulerConfigError(`not JSON (${(e as Error).message})`);
+    }
+  }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new SchedulerConfigError('not a JSON object');
   const obj = raw as Record<string, unknown>;
   const betaSchedule = obj['beta_schedule'] ?? 'scaled_linear';
@@ -54,9 +70,9 @@ export function parseSchedulerConfig(input: string | Record<string, unknown>): N
     numTrainTimesteps: num(obj, 'num_train_timesteps', SD1_SCHEDULE.numTrainTimesteps),
     predictionType: 'epsilon',
   };
-  if (!Number.isInteger(cfg.numTrainTimesteps) || cfg.numTrainTimesteps < 2) {
-    throw new SchedulerConfigError('num_train_timesteps must be an integer >= 2');
+  if (!Number.isInteger(cfg.numTrainTimesteps) || cfg.numTrainTimesteps < 2 || cfg.numTrainTimesteps > MAX_TRAIN_TIMESTEPS) {
+    throw new SchedulerConfigError(`num_train_timesteps must be a whole number from 2 to ${MAX_TRAIN_TIMESTEPS} (got ${cfg.numTrainTimesteps})`);
   }
-  if (!(cfg.betaStart > 0 && cfg.betaEnd > 0 && cfg.betaEnd < 1)) throw new SchedulerConfigError('betas out of range');
+  if (!(cfg.betaStart > 0 && cfg.betaStart < 1 && cfg.betaEnd > 0 && cfg.betaEnd < 1)) throw new SchedulerConfigError('betas out of range');
   return cfg;
 }
