@@ -1,7 +1,7 @@
 /** The CLI contract of issue 2, exercised through the real `bin/hnstudio.mjs` entry. */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -11,6 +11,7 @@ const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'hnstudio.mjs');
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'hypernetwork');
+const HOSTILE = join(ROOT, 'test', 'fixtures', 'hostile');
 
 async function hnstudio(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -101,5 +102,82 @@ describe('hnstudio CLI', { timeout: 60_000 }, () => {
     expect(sigmas).toHaveLength(11);
     expect(sigmas[10]).toBe(0);
     expect(sigmas[0]).toBeCloseTo(14.6146, 3);
+  });
+
+  it('convert of a bad file keeps an existing output intact and leaves no temporary file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hn-'));
+    const out = join(dir, 'out.safetensors');
+    writeFileSync(out, 'the user\'s file');
+    const r = await hnstudio('convert', join(HOSTILE, 'zip-stored-overclaim.pt'), out);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: .*\[zip-inconsistent\]\n$/);
+    expect(readFileSync(out, 'utf8')).toBe('the user\'s file');
+    expect(readdirSync(dir)).toEqual(['out.safetensors']);
+  });
+
+  it('png-info prints what PNG Info restores, as text or one JSON object', async () => {
+    const png = join(HOSTILE, 'png-ztxt-parameters.png');
+    const text = await hnstudio('png-info', png);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/prompt: +masterpiece, \(a cat:1\.2\) <hypernet:stripes:0\.8>/);
+    expect(text.stdout).toMatch(/Sampler: +Euler a/);
+    expect(text.stdout).toMatch(/hypernetworks: +stripes 0\.8/);
+    const json = JSON.parse((await hnstudio('png-info', png, '--json')).stdout);
+    expect(json).toMatchObject({ prompt: 'masterpiece, (a cat:1.2) <hypernet:stripes:0.8>', negativePrompt: 'blurry', params: { Steps: '20', Seed: '42', Size: '512x512' }, hypernets: [{ name: 'stripes', multiplier: 0.8 }], problems: [] });
+  });
+
+  it('png-info reports a skipped bomb chunk, and refuses a file that is not a PNG', async () => {
+    const bomb = JSON.parse((await hnstudio('png-info', join(HOSTILE, 'png-ztxt-bomb-2m.png'), '--json')).stdout);
+    expect(bomb).toMatchObject({ parameters: null, problems: [{ chunk: 'zTXt', keyword: 'parameters', code: 'limit-exceeded' }] });
+    const r = await hnstudio('png-info', join(HOSTILE, 'png-not-png.png'));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^error: This is not a PNG file.*\[not-a-png\]\n$/);
+  });
+
+  it('png-info prints a hostile prompt without its terminal escape sequences', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hn-'));
+    const { pngWith, tEXt } = await import('./hostile/png-writer.ts');
+    writeFileSync(join(dir, 'esc.png'), pngWith([tEXt('parameters', 'a \x1b]0;owned\x07cat \x9b31m\nSteps: 1, Seed: 2, Size: 64x64')]));
+    const r = await hnstudio('png-info', join(dir, 'esc.png'));
+    expect(r.stdout).not.toMatch(/[\x1b\x07\x9b]/);
+    expect(r.stdout).toContain('a \\x1b]0;owned\\x07cat \\x9b31m');
+  });
+
+  it('tokens counts like A1111 and shows chunks, weights and tags, as text or JSON', async () => {
+    const prompt = '(a cat:1.5) [dog] BREAK red <hypernet:stripes:0.8>';
+    const text = await hnstudio('tokens', prompt);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^tokens: 76\/150 \(2 chunks of 75\)/);
+    expect(text.stdout).toContain('hypernetworks: stripes 0.8');
+    const json = JSON.parse((await hnstudio('tokens', prompt, '--json')).stdout);
+    expect(json.tokenCount).toBe(76);
+    expect(json.chunks.map((c: { tokens: unknown[] }) => c.tokens.length)).toEqual([3, 1]);
+    expect(json.chunks[0].tokens.map((t: { text: string; weight: number }) => [t.text, t.weight])).toEqual([['a ', 1.5], ['cat ', 1.5], ['dog ', 1 / 1.1]]);
+    expect(json.hypernets).toEqual([{ name: 'stripes', multiplier: 0.8 }]);
+    const dir = mkdtempSync(join(tmpdir(), 'hn-'));
+    writeFileSync(join(dir, 'p.txt'), prompt);
+    expect(JSON.parse((await hnstudio('tokens', '--prompt-file', join(dir, 'p.txt'), '--json')).stdout)).toEqual(json);
+  });
+
+  it.each([
+    ['an infinite weight', ['tokens', `(cat:${'9'.repeat(400)})`], 'bad-prompt'],
+    ['33 chunks', ['tokens', '--prompt-file', join(HOSTILE, 'prompt-break-33.prompt.txt')], 'bad-prompt'],
+    ['no prompt', ['tokens'], 'give the prompt'],
+    ['two prompts', ['tokens', 'a', '--prompt-file', 'x.txt'], 'give the prompt'],
+    ['no file', ['png-info'], 'expected FILE.png'],
+  ])('%s: exit 1 and one error line', async (_what, args, reason) => {
+    const r = await hnstudio(...args);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^error: /);
+    expect(r.stderr).toContain(reason);
+  });
+
+  it.each(['png-info', 'tokens', 'inspect'])('%s --help prints its usage', async (command) => {
+    const r = await hnstudio(command, '--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^usage: hnstudio ${command} `));
   });
 });
