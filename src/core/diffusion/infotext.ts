@@ -26,6 +26,7 @@ export function formatInfotext({ prompt, negativePrompt, params }: Infotext): st
 }
 
 /** The shape of a JSON string literal (a linear pattern: its alternatives never overlap). */
+// eslint-disable-next-line no-control-regex -- JSON strings exclude raw control characters
 const JSON_STRING = /^"(?:[^"\\\u0000-\u001f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"$/;
 
 function paramsOf(found: readonly [string, string][]): Map<string, string> {
