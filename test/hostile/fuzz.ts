@@ -5,37 +5,21 @@
  *   - bytes: flips, cuts, duplications and boundary values over whole files (the old reader fuzzer);
  *   - png: text chunks of every kind with mutated bodies, lengths, CRCs and small bombs;
  *   - prompt / infotext: strings from their syntax's alphabet, some repeated into long runs.
- * Every case must end as valid or as a StudioError (`runInput` rethrows anything else); the report keeps
+ * Seeds: `seedFiles()` of the reader fuzzer (ours plus the small valid fixtures). Every case must end as valid or as a StudioError (`runInput` rethrows anything else); the report keeps
  * the slowest case's CPU time.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { isZip, openZip } from '../../src/core/formats/zip.ts';
-import { rng } from '../support/fuzz.ts';
+import { mutate, rng, seedFiles } from '../support/fuzz.ts';
 import { runInput } from './corpus.ts';
 import { deflateBomb, zlibBomb } from './deflate-bomb.ts';
 import { iTXt, pngWith, tEXt, zTXt, type ChunkSpec } from './png-writer.ts';
 import type { Kind } from './recipe.ts';
-import { smallHypernetwork } from './torch-writer.ts';
 import { writeZip, type ZipFileSpec, type ZipSpec } from './zip-writer.ts';
 
 type Rand = () => number;
 const pick = <T>(r: Rand, items: readonly T[]): T => items[Math.floor(r() * items.length)]!;
 const int = (r: Rand, n: number): number => Math.floor(r() * n);
 const BOUNDARY = [0, 1, 0x7f, 0x80, 0xff, 0xffff, 0x7fffffff, 0xffffffff, 2 ** 31, 2 ** 40];
-
-const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'hypernetwork');
-
-/** Small valid .pt files: ours, plus every valid fixture under 64 KiB. */
-function seedFiles(): Uint8Array[] {
-  const seeds = [smallHypernetwork()];
-  for (const name of readdirSync(FIXTURES).filter((n) => n.endsWith('.pt'))) {
-    const expected = JSON.parse(readFileSync(join(FIXTURES, name.replace(/\.pt$/, '.expected.json')), 'utf8')) as { error?: string };
-    const bytes = new Uint8Array(readFileSync(join(FIXTURES, name)));
-    if (!expected.error && bytes.length < 64 * 1024) seeds.push(bytes);
-  }
-  return seeds;
-}
 
 /** A zip's entries as writer specs (honest: the mutations add the lies). */
 function entriesOf(bytes: Uint8Array): ZipFileSpec[] {
@@ -113,25 +97,6 @@ function mutatePickle(src: Uint8Array, r: Rand): Uint8Array {
   return b;
 }
 
-function mutateBytes(src: Uint8Array, r: Rand): Uint8Array {
-  const b = src.slice();
-  switch (int(r, 4)) {
-    case 0:
-      for (let i = 0, n = 1 + int(r, 8); i < n; i++) b[int(r, b.length)]! ^= 1 << int(r, 8);
-      return b;
-    case 1:
-      return b.subarray(0, int(r, b.length));
-    case 2: {
-      const i = int(r, b.length) & ~3;
-      if (i + 4 <= b.length) new DataView(b.buffer).setUint32(i, pick(r, BOUNDARY) >>> 0, true);
-      return b;
-    }
-    default:
-      for (let i = int(r, b.length), n = int(r, 32); n > 0 && i < b.length; n--, i++) b[i] = int(r, 256);
-      return b;
-  }
-}
-
 const PARAMS = 'a (cat:1.2) <hypernet:stripes:0.8>\nNegative prompt: blurry\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 42, Size: 512x512';
 
 function fuzzPng(r: Rand): Uint8Array {
@@ -140,7 +105,7 @@ function fuzzPng(r: Rand): Uint8Array {
     const text = r() < 0.5 ? PARAMS : fuzzText(r, INFOTEXT_PIECES, 200);
     const keyword = pick(r, ['parameters', 'Software', '', 'k'.repeat(90), 'x']);
     let c = pick(r, [tEXt(keyword, text), zTXt(keyword, text), iTXt(keyword, text), iTXt(keyword, text, { compressed: true }), zTXt(keyword, '', zlibBomb(int(r, 3) << 20))]);
-    if (r() < 0.5) c = { ...c, data: mutateBytes(c.data, r) };
+    if (r() < 0.5) c = { ...c, data: mutate(c.data, r) };
     if (r() < 0.2) c = { ...c, crc: int(r, 2 ** 32) };
     if (r() < 0.1) c = { ...c, length: pick(r, BOUNDARY) >>> 0 };
     chunks.push(c);
@@ -181,7 +146,7 @@ export function fuzzAll(count: number, seed: number): FuzzReport {
       pkl.data = mutatePickle(pkl.data, r);
       return writeZip({ files });
     }],
-    ['bytes', 'pt', () => mutateBytes(pick(r, seeds), r)],
+    ['bytes', 'pt', () => mutate(pick(r, seeds), r)],
     ['png', 'png', () => fuzzPng(r)],
     ['prompt', 'prompt', () => new TextEncoder().encode(fuzzText(r, PROMPT_PIECES, 400))],
     ['infotext', 'infotext', () => new TextEncoder().encode(fuzzText(r, INFOTEXT_PIECES, 400))],

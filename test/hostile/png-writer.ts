@@ -4,6 +4,7 @@
  */
 import { zlibSync } from 'fflate';
 import { crc32 } from '../../src/core/formats/crc32.ts';
+import { concat } from './bytes.ts';
 import { encodePng } from '../../src/core/formats/png.ts';
 
 function latin1(s: string): Uint8Array {
@@ -22,15 +23,6 @@ export interface ChunkSpec {
   length?: number;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 export function chunk(c: ChunkSpec): Uint8Array {
   const out = new Uint8Array(12 + c.data.length);

@@ -6,6 +6,7 @@
  */
 import { deflateSync } from 'fflate';
 import { crc32 } from '../../src/core/formats/crc32.ts';
+import { concat } from './bytes.ts';
 
 const enc = new TextEncoder();
 
@@ -43,15 +44,6 @@ export interface ZipSpec {
   claimedCount?: number;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 function localHeader(f: HeaderFields): Uint8Array {
   const name = enc.encode(f.name);

@@ -1,22 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isStudioError } from '../errors.ts';
+import { codeOf } from '../../../test/support/outcome.ts';
 import { modelGeometry } from './model-config.ts';
 import { parseSchedulerConfig } from './schedulers/index.ts';
 
 const DEMO = join(import.meta.dirname, '../../../public/models/sd-shapes-demo');
 const json = (path: string) => JSON.parse(readFileSync(join(DEMO, path), 'utf8')) as Record<string, unknown>;
 
-function codeOf(run: () => unknown): string {
-  try {
-    run();
-  } catch (e) {
-    if (isStudioError(e)) return e.code;
-    throw e;
-  }
-  return 'ok';
-}
 
 describe('model config ranges', () => {
   it('gives the demo model the sizes the pipeline derives (64 px, steps of 16)', () => {

@@ -1,6 +1,6 @@
 /** Tensor decoding never reads outside its storage's bytes and never does more work than the file's budget. */
 import { describe, expect, it } from 'vitest';
-import { isStudioError } from '../errors.ts';
+import { codeOf } from '../../../test/support/outcome.ts';
 import { decodeTensor, type StorageRef, type TensorSource, type TorchTensor } from './torch-tensor.ts';
 
 function source(bytes: Uint8Array, decodeElements = 1 << 20): TensorSource {
@@ -12,15 +12,6 @@ function tensor(numel: number, shape: number[], stride: number[], offset = 0): T
   return { pyKind: 'tensor', storage, offset, shape, stride };
 }
 
-function codeOf(run: () => unknown): string {
-  try {
-    run();
-  } catch (e) {
-    if (isStudioError(e)) return e.code;
-    throw e;
-  }
-  return 'ok';
-}
 
 describe('decodeTensor', () => {
   it('refuses a storage whose bytes are shorter than it declares, even inside a larger buffer', () => {

@@ -3,6 +3,7 @@
  * and central directory disagree or whose entries share bytes, and inflates under a budget.
  */
 import { describe, expect, it } from 'vitest';
+import { codeOf } from '../../../test/support/outcome.ts';
 import { deflateBomb } from '../../../test/hostile/deflate-bomb.ts';
 import { smallHypernetwork } from '../../../test/hostile/torch-writer.ts';
 import { writeZip, type ZipFileSpec } from '../../../test/hostile/zip-writer.ts';
@@ -13,15 +14,6 @@ import { openZip, readZipDirectory } from './zip.ts';
 const enc = new TextEncoder();
 const file = (name: string, text: string, more: Partial<ZipFileSpec> = {}): ZipFileSpec => ({ name, data: enc.encode(text), ...more });
 
-function codeOf(run: () => unknown): string {
-  try {
-    run();
-  } catch (e) {
-    if (isStudioError(e)) return e.code;
-    throw e;
-  }
-  return 'ok';
-}
 
 /** The bytes placed inside a larger buffer of sentinel bytes, as Node's pooled readFileSync hands them out. */
 function pooled(bytes: Uint8Array, sentinel = 0x41): Uint8Array {

@@ -3,9 +3,9 @@
  * literal port on random prompts), in linear time, with input-size budgets and no silent infinite weights.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { codeOf } from '../../../../test/support/outcome.ts';
 import { readRefText } from '../../../../test/reference/diffusion/load';
 import { rng } from '../../../../test/support/fuzz.ts';
-import { isStudioError } from '../../errors.ts';
 import { ClipTokenizer } from '../tokenizer';
 import { applyEmphasis, MAX_PROMPT_CHUNKS, parseExtraNetworks, parsePromptAttention, preparePrompts, tokenizeLine, type Fragment } from './index';
 import { findExtraNetworks } from './extra-networks';
@@ -64,15 +64,6 @@ function randomPrompt(r: () => number, pieces = 30): string {
   return Array.from({ length: Math.floor(r() * pieces) }, () => PIECES[Math.floor(r() * PIECES.length)]).join('');
 }
 
-function codeOf(run: () => unknown): string {
-  try {
-    run();
-  } catch (e) {
-    if (isStudioError(e)) return e.code;
-    throw e;
-  }
-  return 'ok';
-}
 
 /** CPU microseconds of `run` (not wall-clock: the CI machine is shared). */
 function cpuOf(run: () => unknown): number {
