@@ -5,8 +5,8 @@
  *   - bytes: flips, cuts, duplications and boundary values over whole files (the old reader fuzzer);
  *   - png: text chunks of every kind with mutated bodies, lengths, CRCs and small bombs;
  *   - prompt / infotext: strings from their syntax's alphabet, some repeated into long runs.
- * Seeds: `seedFiles()` of the reader fuzzer (ours plus the small valid fixtures). Every case must end as valid or as a StudioError (`runInput` rethrows anything else); the report keeps
- * the slowest case's CPU time.
+ * Seeds: the reader fuzzer's (ours plus the small valid fixtures). Every case must end as valid or as a
+ * StudioError (`runInput` rethrows anything else); the report keeps the slowest case's CPU time.
  */
 import { isZip, openZip } from '../../src/core/formats/zip.ts';
 import { mutate, rng, seedFiles } from '../support/fuzz.ts';
