@@ -11,8 +11,8 @@ const text = (kind: Kind, name: string, what: string, expect: string, make: () =
 const png = (name: string, what: string, expect: string, make: () => Uint8Array, big = false): Recipe => ({ name, kind: 'png', what, expect, make, big });
 
 const PARAMS = 'masterpiece, (a cat:1.2) <hypernet:stripes:0.8>\nNegative prompt: blurry\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 42, Size: 512x512, Model: sd15';
-const RUNS_LINE = `Steps: 20, Sampler: Euler a, ${'word word-word/word '.repeat(50_000)}`;
-const QUOTES_LINE = `Steps: 20, Sampler: Euler a, ${'ab: "\\",'.repeat(100_000)}`;
+const RUNS_LINE = `Steps: 20, Sampler: Euler a, CFG scale: 7, ${'word word-word/word '.repeat(50_000)}`;
+const QUOTES_LINE = `Steps: 20, Sampler: Euler a, CFG scale: 7, ${'ab: "\\",'.repeat(100_000)}`;
 
 export const PNG_RECIPES: Recipe[] = [
   png('png-ztxt-parameters', 'A1111 parameters in a zTXt chunk (spec-conformant tools)', 'valid', () => pngWith([zTXt('parameters', PARAMS)])),
