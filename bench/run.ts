@@ -9,6 +9,7 @@ const SUITES: Record<string, () => Promise<void>> = {
   pipeline: async () => (await import('./pipeline-node.ts')).benchPipelineNode(),
   browser: async () => (await import('./pipeline-browser.ts')).benchPipelineBrowser(),
   surgery: async () => (await import('./surgery.ts')).benchSurgery(),
+  hostile: async () => (await import('./hostile.ts')).benchHostile(),
 };
 
 const wanted = process.argv.slice(2);

@@ -8,9 +8,10 @@ const HELP = { help: { type: 'boolean', short: 'h' } } as const;
 
 /**
  * Parses a command's arguments. `--help` / `-h` anywhere stops the command before it checks anything else:
- * it throws `HelpRequested`, and main.ts prints that command's usage.
+ * it throws `HelpRequested`, and main.ts prints that command's usage. `positionals` names the expected ones
+ * (checked by count), or is null where the command checks them itself.
  */
-export function parse<T extends Options>(args: string[], options: T, positionals: string[]): Parsed<T> {
+export function parse<T extends Options>(args: string[], options: T, positionals: string[] | null): Parsed<T> {
   let parsed;
   try {
     parsed = parseArgs({ args, options: { ...options, ...HELP }, allowPositionals: true, strict: true });
@@ -19,7 +20,7 @@ export function parse<T extends Options>(args: string[], options: T, positionals
     throw new UsageError((e as Error).message);
   }
   if ((parsed.values as { help?: boolean }).help) throw new HelpRequested();
-  if (parsed.positionals.length !== positionals.length) {
+  if (positionals && parsed.positionals.length !== positionals.length) {
     throw new UsageError(`expected ${positionals.join(' ')}, got ${parsed.positionals.length ? parsed.positionals.join(' ') : 'nothing'}`);
   }
   return parsed as Parsed<T>;

@@ -7,25 +7,16 @@
  */
 import { existsSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { checkpointStem, convertCheckpoint, type ConvertProgress } from '../core/checkpoint/convert.ts';
 import { probeVPrediction } from '../core/checkpoint/prediction.ts';
-import { StudioError } from '../core/errors.ts';
 import { parse } from './args.ts';
 import { UsageError } from './errors.ts';
+import { demoModelDir } from './demo-model.ts';
 import { diskFile } from './fs-model-source.ts';
 import { NodeStorageFs } from './node-storage-fs.ts';
 
-/** CLIP's tokenizer files: the demo model's, found above this module (src/cli/ or dist-cli/) */
-function tokenizerDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const candidate = join(dir, 'public/models/sd-shapes-demo/tokenizer');
-    if (existsSync(join(candidate, 'vocab.json'))) return candidate;
-    dir = dirname(dir);
-  }
-  throw new StudioError('missing-file', 'CLIP tokenizer files (public/models/sd-shapes-demo/tokenizer/) not found; pass --tokenizer DIR.');
-}
+/** CLIP's tokenizer files: the demo model's */
+const tokenizerDir = (): string => join(demoModelDir('CLIP tokenizer files: --tokenizer DIR or the demo model'), 'tokenizer');
 
 /** A1111's file beside the checkpoint, when there is one */
 function beside(file: string, suffixes: string[]): string | undefined {

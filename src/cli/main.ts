@@ -11,7 +11,9 @@ import { generateCommand } from './generate.ts';
 import { inspectCommand } from './inspect.ts';
 import { noiseCommand } from './noise.ts';
 import { patchCommand } from './patch.ts';
+import { pngInfoCommand } from './png-info.ts';
 import { sigmasCommand } from './sigmas.ts';
+import { tokensCommand } from './tokens.ts';
 import { COMMAND_USAGE, USAGE, type CommandName } from './usage.ts';
 
 const COMMANDS: Record<CommandName, (args: string[]) => Promise<void>> = {
@@ -22,6 +24,8 @@ const COMMANDS: Record<CommandName, (args: string[]) => Promise<void>> = {
   noise: noiseCommand,
   sigmas: sigmasCommand,
   patch: patchCommand,
+  'png-info': pngInfoCommand,
+  tokens: tokensCommand,
 };
 
 const isCommand = (name: string): name is CommandName => Object.hasOwn(COMMANDS, name);

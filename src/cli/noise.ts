@@ -1,8 +1,8 @@
-import { writeFile } from 'node:fs/promises';
 import { ImageRng } from '../core/diffusion/noise/index.ts';
 import { parse } from './args.ts';
 import { UsageError } from './errors.ts';
 import { encodeNpyFloat32 } from './npy.ts';
+import { writeFileAtomic } from './write-file.ts';
 
 /** `hnstudio noise --seed N --shape B,C,H,W --out FILE.npy`: the engine's initial latent noise, exactly. */
 export async function noiseCommand(args: string[]): Promise<void> {
@@ -16,6 +16,6 @@ export async function noiseCommand(args: string[]): Promise<void> {
   // one CPU generator per image, seeds seed, seed+1, … — as the engine and A1111 draw them
   const seeds = Array.from({ length: batch }, (_, i) => seed + i);
   const noise = new ImageRng({ shape: image, seeds }).next();
-  await writeFile(values.out, encodeNpyFloat32(noise, shape));
+  await writeFileAtomic(values.out, encodeNpyFloat32(noise, shape));
   console.log(`wrote ${values.out}: float32 [${shape.join(', ')}], seeds ${seeds[0]}…${seeds[seeds.length - 1]}`);
 }

@@ -22,7 +22,8 @@ export const COMMAND_USAGE = {
   --tokenizer DIR              CLIP's vocab.json and merges.txt (default: the demo model's, which are CLIP's)
   --out DIR                    the new folder (must not exist; written under a temporary name, renamed at the end)`,
   generate: `usage: hnstudio generate --model DIR --prompt TEXT --out FILE.png [options]
-  Generate with the app's engine in Node (onnxruntime WASM).
+  Generate with the app's engine in Node: native onnxruntime on the CPU by default (no 4 GiB limit, so full-size
+  SD 1.x/2.x models run), onnxruntime-web's WASM or native WebGPU on request.
   --model DIR                  a Stable Diffusion ONNX folder (Optimum layout), e.g. public/models/sd-shapes-demo
   --prompt TEXT                the prompt (A1111 emphasis and <hypernet:…> tags)
   --negative TEXT              the negative prompt
@@ -32,7 +33,10 @@ export const COMMAND_USAGE = {
   --seed N                     seed; -1 or none draws one (printed and written into the PNG)
   --width W, --height H        image size (default: the model's)
   --batch-count N              that many images, seeds S, S+1, …, written as OUT-0.png, OUT-1.png, …
-  --threads N                  onnxruntime WASM threads (default 1)
+  --backend cpu|wasm|webgpu    cpu: native onnxruntime (default); wasm: the browser's runtime (4 GiB heap, so
+                               full-size models are refused); webgpu: native WebGPU (Dawn; needs a Vulkan GPU)
+  --threads N                  onnxruntime threads (default: cpu all cores, wasm 1)
+  --verbose                    print the load report: plan, conversions and memory (JS, wasm, RSS) per phase
   --hypernetwork FILE.pt[:S]   stack a hypernetwork at strength S (default 1); repeatable, applied in order
   --out FILE.png               where to write the image, with A1111's "parameters" text`,
   noise: `usage: hnstudio noise --seed N --shape B,C,H,W --out FILE.npy
@@ -46,7 +50,22 @@ export const COMMAND_USAGE = {
   --hypernetwork A.pt[:S]      repeatable, applied in order
   --bake                       strengths (default 1) become constants; without it the graph gets one float32 [1]
                                input hypernetwork_strength_<i> per hypernetwork
-  --out OUT.onnx               the patched model; large weights go to OUT.onnx_data beside it`,
+  --standalone                 write a self-contained OUT.onnx + OUT.onnx_data; without it OUT.onnx must be in the
+                               input's folder and references the weights there (only the MLPs are new: ~90 MB
+                               for SD 1.5 instead of a 3.4 GB copy)
+  --out OUT.onnx               the patched model`,
+  'png-info': `usage: hnstudio png-info FILE.png [--json]
+  Prints what PNG Info restores from an image made by A1111 (or this app): prompt, negative prompt, every
+  parameter, the <hypernet:name:strength> tags, other text chunks, and text chunks skipped as damaged.
+  --json   one JSON object: file, parameters (the raw text or null), prompt, negativePrompt, params,
+           hypernets, hypernetError, otherText, problems`,
+  tokens: `usage: hnstudio tokens (PROMPT | --prompt-file FILE) [--model DIR] [--json]
+  A1111's token counter: tokens used out of 75 per chunk, each chunk's tokens with their weights after
+  emphasis ((x:1.3), [x], BREAK), and the <hypernet:…> and other extra-network tags (removed before CLIP).
+  --prompt-file FILE   read the prompt from a file (UTF-8)
+  --model DIR   the model whose tokenizer/ to use (default: the embedded demo, SD 1.x's CLIP vocabulary)
+  --json        one JSON object: tokenCount, limit, chunks[{tokens[{id,text,weight}]}], fragments,
+                extraNetworks, hypernets, hypernetError`,
 } as const;
 
 export type CommandName = keyof typeof COMMAND_USAGE;
@@ -55,7 +74,9 @@ export const USAGE = `usage: hnstudio COMMAND [options]     (hnstudio COMMAND --
   inspect FILE.pt [--json]                  describe a hypernetwork file
   convert FILE.pt OUT.safetensors           write its tensors as safetensors
   convert-checkpoint FILE [--config F.yaml] [--vae F] [--fp16] --out DIR   an A1111 checkpoint as an ONNX folder
-  generate --model DIR --prompt TEXT --out FILE.png [--hypernetwork A.pt[:S]]…   generate an image
+  generate --model DIR --prompt TEXT --out FILE.png [--hypernetwork A.pt[:S]]… [--backend B]   generate an image
   noise --seed N --shape B,C,H,W --out FILE.npy   initial latent noise, as the engine draws it
   sigmas --model DIR [--sampler NAME] [--steps N] the sampler's sigma schedule
-  patch UNET.onnx --hypernetwork A.pt[:S]… [--bake] --out OUT.onnx   the U-Net with the hypernetworks inside`;
+  patch UNET.onnx --hypernetwork A.pt[:S]… [--bake] [--standalone] --out OUT.onnx   the U-Net with the hypernetworks inside
+  png-info FILE.png [--json]                what PNG Info restores: prompt, parameters, hypernetworks
+  tokens (PROMPT | --prompt-file F) [--model DIR] [--json]   A1111's token counter`;

@@ -9,12 +9,19 @@ export type ErrorCode =
   | 'not-a-torch-file'
   | 'truncated'
   | 'corrupt-zip'
+  /** the local headers and the central directory disagree, or entries share bytes */
+  | 'zip-inconsistent'
   | 'unsupported-compression'
   | 'missing-record'
+  // PNG
+  | 'not-a-png'
+  /** a chunk fails its CRC or does not decode */
+  | 'corrupt-png'
   // pickle
   | 'forbidden-global'
   | 'unsupported-opcode'
   | 'malformed-pickle'
+  /** a budget of the reader (sizes, depth, counts, decompressed bytes, work) was exceeded */
   | 'limit-exceeded'
   // tensors
   | 'storage-size'

@@ -2,7 +2,7 @@
  * PNG Info: the form's parameters from A1111's `parameters` text (A1111's own keys: Steps, Sampler, Schedule
  * type, CFG scale, Seed, Size, Model hash, Model) and the `<hypernet:name:mult>` tags of its prompt. Pure.
  */
-import { parseInfotext } from '../core/diffusion/infotext.ts';
+import { parseInfotext, type Infotext } from '../core/diffusion/infotext.ts';
 import type { GenerationParams } from './generation-types.ts';
 import { promptHypernets } from './prompt-tags.ts';
 
@@ -33,14 +33,28 @@ function positiveInt(v: string | undefined): number | null {
   return Number(v.trim());
 }
 
-export function paramsFromInfotext(text: string, samplerLabels: readonly string[]): InfotextParams {
-  const info = parseInfotext(text);
+/** A value quoted in a note, cut short (a hostile PNG may carry megabytes). */
+const clip = (text: string): string => (text.length > 60 ? `${text.slice(0, 60)}…` : text);
+
+/** The ranges generation accepts; a value outside is not restored (a hostile PNG cannot set Steps to 10^21). */
+const RANGES = { Steps: [1, 150], Seed: [0, 0xffffffff], 'CFG scale': [1, 30], Size: [1, 2048] } as const;
+
+function inRange(key: keyof typeof RANGES, value: number, notes: string[]): boolean {
+  const [min, max] = RANGES[key];
+  if (value >= min && value <= max) return true;
+  notes.push(`${key} ${String(value).slice(0, 24)} is outside ${min}–${max}; the current value is kept.`);
+  return false;
+}
+
+/** The form's parameters from A1111 `parameters` text (or text already parsed, as the parse worker returns it). */
+export function paramsFromInfotext(text: string | Infotext, samplerLabels: readonly string[]): InfotextParams {
+  const info = typeof text === 'string' ? parseInfotext(text) : text;
   const p = info.params;
   const patch: Partial<GenerationParams> = { prompt: info.prompt, negativePrompt: info.negativePrompt };
   const restored = ['Prompt', 'Negative prompt'];
   const notes: string[] = [];
   const steps = positiveInt(p.get('Steps'));
-  if (steps !== null) {
+  if (steps !== null && inRange('Steps', steps, notes)) {
     patch.steps = steps;
     restored.push('Steps');
   }
@@ -50,21 +64,21 @@ export function paramsFromInfotext(text: string, samplerLabels: readonly string[
     if (label) {
       patch.sampler = label;
       restored.push('Sampler');
-    } else notes.push(`Sampler "${sampler}${p.get('Schedule type') ? ` (${p.get('Schedule type')})` : ''}" is not available here; the current one is kept.`);
+    } else notes.push(`Sampler "${clip(sampler)}${p.get('Schedule type') ? ` (${clip(p.get('Schedule type')!)})` : ''}" is not available here; the current one is kept.`);
   }
   const cfg = Number(p.get('CFG scale'));
-  if (p.has('CFG scale') && Number.isFinite(cfg)) {
+  if (p.has('CFG scale') && Number.isFinite(cfg) && inRange('CFG scale', cfg, notes)) {
     patch.cfgScale = cfg;
     restored.push('CFG scale');
   }
   const seed = positiveInt(p.get('Seed'));
-  if (seed !== null) {
+  if (seed !== null && inRange('Seed', seed, notes)) {
     patch.seed = seed;
     patch.randomSeed = false;
     restored.push('Seed');
   }
   const size = /^(\d+)x(\d+)$/.exec(p.get('Size')?.trim() ?? '');
-  if (size) {
+  if (size && inRange('Size', Number(size[1]), notes) && inRange('Size', Number(size[2]), notes)) {
     patch.width = Number(size[1]);
     patch.height = Number(size[2]);
     restored.push('Size');

@@ -3,10 +3,7 @@
  * regex `<(\w+):([^>]+)>`, the argument split on ':', NAME = file stem (exact, case-sensitive), MULT parsed like
  * Python float() (default 1). Pure functions: the stack actions and the panel use them.
  */
-import { parseExtraNetworks } from '../core/diffusion/prompt/extra-networks.ts';
-
-/** Python's `\w` is Unicode: the same pattern as the engine's parser. */
-const RE_EXTRA_NET = /<([\p{L}\p{N}_]+):([^>]+)>/gu;
+import { findExtraNetworks, parseExtraNetworks, replaceExtraNetworks } from '../core/diffusion/prompt/extra-networks.ts';
 
 /** A1111's name of a hypernetwork file: its basename without the extension (as the engine records it). */
 export function fileStem(fileName: string): string {
@@ -36,20 +33,18 @@ export function formatMultiplier(value: number): string {
  * unchanged when there is no such tag.
  */
 export function setTagMultiplier(prompt: string, name: string, multiplier: number): string {
-  return prompt.replace(RE_EXTRA_NET, (whole, kind: string, args: string) => {
-    if (kind !== 'hypernet') return whole;
+  return replaceExtraNetworks(prompt, ({ index, end, kind, args }) => {
     const items = args.split(':');
-    if (items[0] !== name) return whole;
+    if (kind !== 'hypernet' || items[0] !== name) return prompt.slice(index, end);
     return `<hypernet:${[name, formatMultiplier(multiplier), ...items.slice(2)].join(':')}>`;
   });
 }
 
 /** Renames every `<hypernet:from…>` tag to `to`, keeping its multiplier and further items. */
 export function renameTag(prompt: string, from: string, to: string): string {
-  return prompt.replace(RE_EXTRA_NET, (whole, kind: string, args: string) => {
-    if (kind !== 'hypernet') return whole;
+  return replaceExtraNetworks(prompt, ({ index, end, kind, args }) => {
     const items = args.split(':');
-    return items[0] === from ? `<hypernet:${[to, ...items.slice(1)].join(':')}>` : whole;
+    return kind === 'hypernet' && items[0] === from ? `<hypernet:${[to, ...items.slice(1)].join(':')}>` : prompt.slice(index, end);
   });
 }
 
@@ -58,22 +53,27 @@ export function isValidTagName(name: string): boolean {
   return name.trim() === name && name.length > 0 && !/[:<>]/.test(name);
 }
 
+/** The text without its trailing spaces and tabs (no `/[ \t]+$/`: that regex is quadratic on long runs). */
+function trimEndSpaces(text: string): string {
+  let end = text.length;
+  while (end > 0 && (text[end - 1] === ' ' || text[end - 1] === '\t')) end--;
+  return text.slice(0, end);
+}
+
 /** Removes every `<hypernet:name…>` tag, with the space before it (or after it, at the start). */
 export function removeTag(prompt: string, name: string): string {
   let out = '';
   let last = 0;
-  for (const m of prompt.matchAll(RE_EXTRA_NET)) {
-    if (m[1] !== 'hypernet' || (m[2] ?? '').split(':')[0] !== name) continue;
-    const before = prompt.slice(last, m.index).replace(/[ \t]+$/, '');
-    out += before;
-    last = m.index + m[0].length;
-    if (out === '') last += /^[ \t]*/.exec(prompt.slice(last))?.[0].length ?? 0;
+  for (const m of findExtraNetworks(prompt)) {
+    if (m.kind !== 'hypernet' || m.args.split(':')[0] !== name) continue;
+    out += trimEndSpaces(prompt.slice(last, m.index));
+    last = m.end;
+    if (out === '') while (prompt[last] === ' ' || prompt[last] === '\t') last++;
   }
   return out + prompt.slice(last);
 }
 
 /** True when the prompt has a `<hypernet:name…>` tag. */
 export function hasTag(prompt: string, name: string): boolean {
-  for (const m of prompt.matchAll(RE_EXTRA_NET)) if (m[1] === 'hypernet' && (m[2] ?? '').split(':')[0] === name) return true;
-  return false;
+  return findExtraNetworks(prompt).some((m) => m.kind === 'hypernet' && m.args.split(':')[0] === name);
 }

@@ -32,6 +32,17 @@ export interface PngInfoReport {
   notes: string[];
 }
 
+/** A1111's token counter for the prompt box, computed in the parse worker. */
+export interface PromptTokens {
+  /** the prompt it was counted for */
+  prompt: string;
+  count: number;
+  /** 75 × chunks */
+  limit: number;
+  /** why there is no count (a prompt generation would refuse, tokenizer files missing) */
+  error: string | null;
+}
+
 export interface SessionState {
   /** live mode: with a fixed seed, committing a strength change re-generates at once */
   live: boolean;
@@ -40,6 +51,7 @@ export interface SessionState {
   sweep: SweepSettings;
   gallery: GalleryItem[];
   pngInfo: PngInfoReport | null;
+  promptTokens: PromptTokens | null;
 }
 
 export const DEFAULT_SWEEP = '0, 0.25, 0.5, 0.75, 1';
@@ -52,4 +64,5 @@ export const initialSession: SessionState = {
   sweep: { text: DEFAULT_SWEEP, targetId: null },
   gallery: [],
   pngInfo: null,
+  promptTokens: null,
 };

@@ -3,6 +3,7 @@ import { cancelGeneration, generate, MAX_SEED, reuseLastSeed, setParams, setRand
 import { SAMPLER_LABELS } from '../state/generation-types.ts';
 import { useStudio } from '../state/store.ts';
 import { PromptTagNotes } from './StackPanel.tsx';
+import { TokenCounter } from './TokenCounter.tsx';
 
 /** Ctrl+Enter (Cmd+Enter on macOS) anywhere in the form generates, as in A1111. */
 function onFormKeyDown(event: KeyboardEvent<HTMLFormElement>): void {
@@ -35,9 +36,12 @@ export function GenerationForm() {
       }}
     >
       <div className="field">
-        <label className="field-label" htmlFor={`${id}-prompt`}>
-          Prompt
-        </label>
+        <div className="field-label-row">
+          <label className="field-label" htmlFor={`${id}-prompt`}>
+            Prompt
+          </label>
+          <TokenCounter />
+        </div>
         <textarea
           id={`${id}-prompt`}
           className="textarea"

@@ -32,7 +32,7 @@ function tinyModule(): TensorSpec[] {
 }
 
 /** A small file written by our torch.save writer, plus every small valid fixture. */
-function seedFiles(): Uint8Array[] {
+export function seedFiles(): Uint8Array[] {
   const seeds = [saveHypernetwork({ name: 'seed', layerStructure: [1, 2, 1], modules: new Map([[8, [tinyModule(), tinyModule()]]]) })];
   let names: string[] = [];
   try {
@@ -50,7 +50,8 @@ function seedFiles(): Uint8Array[] {
 
 const BOUNDARY = [0x00, 0xff, 0x7f, 0x80, 0x28, 0x2e, 0x63, 0x52, 0x71, 0x4a];
 
-function mutate(src: Uint8Array, r: () => number): Uint8Array {
+/** One random byte-level mutation: bit flips, boundary bytes, a cut, a huge 32-bit field, a duplicated or random range. */
+export function mutate(src: Uint8Array, r: () => number): Uint8Array {
   const b = src.slice();
   const at = () => Math.floor(r() * b.length);
   switch (Math.floor(r() * 6)) {

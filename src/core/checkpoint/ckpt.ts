@@ -8,7 +8,8 @@
 import { StudioError } from '../errors.ts';
 import { DTYPE_SIZE } from '../formats/dtype.ts';
 import { PyDict, unpickle, type PyValue } from '../formats/pickle.ts';
-import { decodeTensor, isTensor, storageFromPid, TORCH_GLOBALS, type StorageRef, type TorchTensor } from '../formats/torch.ts';
+import { decodeTensor, isTensor, type StorageRef, type TorchTensor } from '../formats/torch.ts';
+import { storageFromPid, TORCH_GLOBALS } from '../formats/torch-globals.ts';
 import { badCheckpoint, checkedNumel, FLOAT_DTYPES, MAX_TENSOR_BYTES, readExactly, type Checkpoint, type CheckpointTensor, type NamedFile } from './types.ts';
 import { openRangedZip, type RangedZip } from './zip-ranged.ts';
 
@@ -44,7 +45,9 @@ function tensorReader(f: NamedFile, zip: RangedZip, record: (ref: StorageRef) =>
       // the elements the tensor spans (exactly its own for the contiguous tensors torch saves), decoded by torch.ts
       const span = await readExactly(f, start + offset * elsize, (last - offset + 1) * elsize);
       const local: StorageRef = { ...storage, numel: last - offset + 1, elementOffset: 0, bytes: span };
-      return decodeTensor({ ...t, storage: local, offset: 0 }, littleEndian).data;
+      // the span was bounded above (MAX_TENSOR_BYTES), so the element budget is exactly this tensor's
+      const source = { littleEndian, budget: { decodeElements: numel, inflateBytes: 0 }, storageBytes: () => span };
+      return decodeTensor({ ...t, storage: local, offset: 0 }, source).data;
     },
   };
 }

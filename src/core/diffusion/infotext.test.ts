@@ -46,3 +46,34 @@ describe('sweep grid infotext', () => {
     expect(parseInfotext(grid).params.get('X Values')).toBe('0, 0.5, 1');
   });
 });
+
+describe('infotext parameters: the same matches as A1111 re_param, in linear time', () => {
+  const PY_WS = '\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+  // A1111's regex with Python's \s, \w and `.` spelled out (fine on short lines: it is only quadratic)
+  const RE_PARAM = new RegExp(`[${PY_WS}]*([\\p{L}\\p{N}_][\\p{L}\\p{N}_ \\-/]+):[${PY_WS}]*("(?:\\\\[^\\n]|[^\\\\"])+"|[^,]*)(?:,|$)`, 'gu');
+  const ALPHABET = ['a', 'B', '7', '_', ' ', ' ', '\t', ':', ':', ',', ',', '"', '"', '\\', '-', '/', 'é', '猫', '𝐀', '\u2003', '.', 'x'];
+
+  it('matches the regex on 4000 random lines', async () => {
+    const { scanParams } = await import('./infotext-params.ts');
+    const { rng } = await import('../../../test/support/fuzz.ts');
+    const r = rng(7);
+    for (let i = 0; i < 4000; i++) {
+      const line = Array.from({ length: Math.floor(r() * 40) }, () => ALPHABET[Math.floor(r() * ALPHABET.length)]).join('');
+      const expected = [...line.matchAll(RE_PARAM)].map((m) => [m[1], m[2]]);
+      expect(scanParams(line), JSON.stringify(line)).toEqual(expected);
+    }
+  });
+
+  it('parses a 1 MB hostile line (runs without colons, unclosed quotes) in linear time', async () => {
+    const { scanParams } = await import('./infotext-params.ts');
+    const runs = 'Steps: 20, ' + 'word word-word/word '.repeat(50_000);
+    const quotes = 'Steps: 20, ' + 'ab: "\\",'.repeat(100_000);
+    for (const line of [runs, quotes, 'a'.repeat(1 << 20), ' '.repeat(1 << 20) + 'x']) {
+      const cpu = process.cpuUsage();
+      scanParams(line);
+      parseInfotext(`prompt\n${line}`);
+      // A1111's regex needs minutes on these; the scanner does a few passes over the line
+      expect(process.cpuUsage(cpu).user).toBeLessThan(2_000_000);
+    }
+  });
+});

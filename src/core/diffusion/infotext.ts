@@ -3,8 +3,10 @@
  *   <prompt>
  *   Negative prompt: <negative>            (only when non-empty)
  *   Steps: 20, Sampler: Euler a, CFG scale: 7, Seed: 42, Size: 512x512, Model hash: …, Model: …
- * Values holding ',', ':' or a newline are JSON-quoted, as A1111's `quote()` does.
+ * Values holding ',', ':' or a newline are JSON-quoted, as A1111's `quote()` does. Parsing is linear in the
+ * text (`infotext-params.ts`).
  */
+import { scanParams } from './infotext-params.ts';
 
 export interface Infotext {
   prompt: string;
@@ -23,15 +25,16 @@ export function formatInfotext({ prompt, negativePrompt, params }: Infotext): st
   return `${prompt}${negative}\n${line}`.trim();
 }
 
-// A1111's re_param: a key, then a JSON string or anything up to the next comma
-const PARAM = /\s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)/g;
+/** The shape of a JSON string literal (a linear pattern: its alternatives never overlap). */
+// eslint-disable-next-line no-control-regex -- JSON strings exclude raw control characters
+const JSON_STRING = /^"(?:[^"\\\u0000-\u001f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"$/;
 
-function parseParams(line: string): Map<string, string> {
+function paramsOf(found: readonly [string, string][]): Map<string, string> {
   const params = new Map<string, string>();
-  for (const m of line.matchAll(PARAM)) {
-    const [, key, raw] = m as unknown as [string, string, string];
+  for (const [key, raw] of found) {
     let value = raw.trim();
-    if (value.startsWith('"') && value.endsWith('"') && value.length > 1) {
+    // pre-checked: a failed JSON.parse throws, and 100,000 throws take a second
+    if (JSON_STRING.test(value)) {
       try {
         value = JSON.parse(value) as string;
       } catch {
@@ -46,13 +49,12 @@ function parseParams(line: string): Map<string, string> {
 /** A1111's `parse_generation_parameters` (the parts this app uses). */
 export function parseInfotext(text: string): Infotext {
   const lines = text.trim().split('\n');
-  let last = lines[lines.length - 1] ?? '';
+  const last = lines[lines.length - 1] ?? '';
   let params = new Map<string, string>();
-  if ([...last.matchAll(PARAM)].length >= 3) {
-    params = parseParams(last);
+  const found = scanParams(last);
+  if (found.length >= 3) {
+    params = paramsOf(found);
     lines.pop();
-  } else {
-    last = '';
   }
   let prompt = '';
   let negativePrompt = '';

@@ -56,13 +56,25 @@ export class PyDict {
   state: PyValue | undefined;
   constructor(readonly ordered = false) {}
 
+  /**
+   * The key's identity as a string. A tuple's is built from its items' and cached on it: memo references
+   * let a few bytes nest a tuple of itself twice, 30 times over, so the size is checked before joining.
+   */
   static tag(key: PyValue): string {
     if (typeof key === 'string') return `s:${key}`;
     if (typeof key === 'number' || typeof key === 'bigint') return `i:${key}`;
     if (typeof key === 'boolean') return `i:${key ? 1 : 0}`; // Python: True == 1 as a key
     if (key === null) return 'n:';
     if (key instanceof PyFloat) return Number.isInteger(key.value) ? `i:${key.value}` : `f:${key.value}`;
-    if (key instanceof PyTuple) return `t:(${key.items.map((k) => PyDict.tag(k)).join(',')})`;
+    if (key instanceof PyTuple) {
+      const cached = TUPLE_TAGS.get(key);
+      if (cached !== undefined) return cached;
+      const parts = key.items.map((k) => PyDict.tag(k));
+      if (parts.reduce((n, p) => n + p.length + 1, 4) > MAX_KEY_TAG) limit('dict key size', MAX_KEY_TAG);
+      const tag = `t:(${parts.join(',')})`;
+      TUPLE_TAGS.set(key, tag);
+      return tag;
+    }
     throw new StudioError('malformed-pickle', 'A dict key has an unhashable type.');
   }
 
@@ -116,6 +128,8 @@ export interface UnpickleOptions {
   maxStack?: number;
   /** memo entries (default 4M) */
   maxMemo?: number;
+  /** values created over the whole pickle, one per value-producing opcode (default 4M): bounds its memory */
+  maxValues?: number;
 }
 
 export interface UnpickleResult {
@@ -125,6 +139,13 @@ export interface UnpickleResult {
 }
 
 const MAX_LONG_BYTES = 4096;
+/** Decimal digits of the largest integer LONG1/LONG4 may carry (2^32768 has 9,865). */
+const MAX_INT_TEXT = 10_000;
+/** The longest key identity (see `PyDict.tag`): hypernetwork keys are short strings and ints. */
+const MAX_KEY_TAG = 1 << 16;
+/** Longest module or class name quoted in a message. */
+const MAX_NAME_IN_MESSAGE = 120;
+const TUPLE_TAGS = new WeakMap<PyTuple, string>();
 
 const utf8 = new TextDecoder('utf-8');
 const latin1 = new TextDecoder('latin1');
@@ -137,16 +158,21 @@ function malformed(msg: string): never {
   throw new StudioError('malformed-pickle', `Malformed pickle: ${msg}.`);
 }
 
-/** Two's-complement little-endian integer (LONG1/LONG4). */
+/** Two's-complement little-endian integer (LONG1/LONG4), through one hex string (linear, not a shift per byte). */
 function decodeLong(bytes: Uint8Array): number | bigint {
   if (bytes.length === 0) return 0;
-  let v = 0n;
-  for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]!);
+  let hex = '';
+  for (let i = bytes.length - 1; i >= 0; i--) hex += HEX[bytes[i]!];
+  let v = BigInt(`0x${hex}`);
   if (bytes[bytes.length - 1]! & 0x80) v -= 1n << BigInt(bytes.length * 8);
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Protocol 0 INT/LONG text, under the same size cap as LONG1/LONG4. */
 function parseIntText(text: string): number | bigint {
+  if (text.length > MAX_INT_TEXT) limit('integer size in digits', MAX_INT_TEXT);
   const t = text.trim().replace(/L$/, '');
   if (!/^[+-]?\d+$/.test(t)) malformed(`bad integer literal "${text.slice(0, 40)}"`);
   const v = BigInt(t);
@@ -165,11 +191,13 @@ function unquote(text: string): string {
   });
 }
 
-/** Protocol 0 UNICODE: raw-unicode-escape. */
+/** Protocol 0 UNICODE: raw-unicode-escape (a `\\U` escape beyond U+10FFFF is malformed, as in Python). */
 function rawUnicodeEscape(bytes: Uint8Array): string {
-  return latin1.decode(bytes).replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_m, a?: string, b?: string) =>
-    String.fromCodePoint(parseInt((a ?? b)!, 16)),
-  );
+  return latin1.decode(bytes).replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_m, a?: string, b?: string) => {
+    const code = parseInt((a ?? b)!, 16);
+    if (code > 0x10ffff) malformed(`\\U escape beyond U+10FFFF (${(a ?? b)!})`);
+    return String.fromCodePoint(code);
+  });
 }
 
 /** Unpickles one pickle starting at `start`. */
@@ -177,6 +205,8 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions, start = 0): U
   const maxDepth = opts.maxDepth ?? 256;
   const maxStack = opts.maxStack ?? 4_000_000;
   const maxMemo = opts.maxMemo ?? 4_000_000;
+  const maxValues = opts.maxValues ?? 4_000_000;
+  let created = 0;
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const depth = new WeakMap<object, number>();
   const memo = new Map<number, PyValue>();
@@ -225,6 +255,7 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions, start = 0): U
 
   const push = (v: PyValue): void => {
     if (++stackTotal > maxStack) limit('stack size', maxStack);
+    if (++created > maxValues) limit('number of values', maxValues);
     stack.push(v);
   };
   const pop = (): PyValue => {
@@ -248,10 +279,12 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions, start = 0): U
   const resolve = (module: string, name: string): PyGlobal => {
     const impl = opts.globals.get(`${module}.${name}`);
     if (!impl) {
+      const full = `${module}.${name}`;
+      const shown = full.length > MAX_NAME_IN_MESSAGE ? `${full.slice(0, MAX_NAME_IN_MESSAGE)}…` : full;
       throw new StudioError(
         'forbidden-global',
-        `The file asks to run the Python global ${module}.${name}, which is not allowed in a hypernetwork file. It may be malicious; it was not executed.`,
-        { global: `${module}.${name}` },
+        `The file asks to run the Python global ${shown}, which is not allowed in a hypernetwork file. It may be malicious; it was not executed.`,
+        { global: shown },
       );
     }
     return new PyGlobal(module, name, impl);
@@ -281,9 +314,10 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions, start = 0): U
     nest(dict, items, depthOf(dict));
   };
   const appendItems = (list: PyValue, items: PyValue[]): void => {
-    if (Array.isArray(list)) list.push(...items);
-    else if (list instanceof PySet) list.items.push(...items);
-    else malformed('APPEND(S) on a non-list');
+    if (!Array.isArray(list) && !(list instanceof PySet)) malformed('APPEND(S) on a non-list');
+    const target = Array.isArray(list) ? list : list.items;
+    // one at a time: `push(...items)` with 200k items overflows the call stack
+    for (const item of items) target.push(item);
     nest(list, items, depthOf(list));
   };
   const pushLong = (n: number): void => {

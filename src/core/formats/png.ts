@@ -1,17 +1,13 @@
 /**
- * PNG with text metadata. Pixels are encoded and decoded by fast-png; text chunks are written and read here
- * because A1111 (through PIL) stores `parameters` as tEXt when the text is Latin-1 and as iTXt (UTF-8)
- * otherwise, and fast-png handles Latin-1 tEXt only.
+ * PNG with text metadata. Pixels are encoded and decoded by fast-png; text chunks are written here (and read
+ * in `png-text.ts`) because A1111 (through PIL) stores `parameters` as tEXt when the text is Latin-1 and as
+ * iTXt (UTF-8) otherwise, and fast-png handles Latin-1 tEXt only.
  */
 import { encode as encodePixels, decode as decodePixels } from 'fast-png';
-import { inflateSync } from 'fflate';
-import { StudioError } from '../errors.ts';
 import type { RgbaImage } from '../progress.ts';
 import { crc32 } from './crc32.ts';
 
-const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-const latin1 = new TextDecoder('latin1');
-const utf8 = new TextDecoder('utf-8');
+export { isPng, readPngText, readPngTextChunks, type PngTextChunks, type PngTextProblem } from './png-text.ts';
 
 function chunk(type: string, data: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + data.length);
@@ -52,43 +48,6 @@ export function encodePng(image: RgbaImage, text: Record<string, string> = {}): 
     at += c.length;
   }
   out.set(png.subarray(ihdrEnd), at);
-  return out;
-}
-
-export function isPng(bytes: Uint8Array): boolean {
-  return SIGNATURE.every((b, i) => bytes[i] === b);
-}
-
-/** Text chunks (tEXt, zTXt, iTXt) of a PNG, keyword → text. */
-export function readPngText(bytes: Uint8Array): Record<string, string> {
-  if (!isPng(bytes)) throw new StudioError('bad-request', 'This is not a PNG file.');
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (let at = 8; at + 12 <= bytes.length; ) {
-    const len = dv.getUint32(at);
-    const type = latin1.decode(bytes.subarray(at + 4, at + 8));
-    if (at + 12 + len > bytes.length) break;
-    const data = bytes.subarray(at + 8, at + 8 + len);
-    const nul = data.indexOf(0);
-    if (nul > 0) {
-      const keyword = latin1.decode(data.subarray(0, nul));
-      try {
-        if (type === 'tEXt') out[keyword] = latin1.decode(data.subarray(nul + 1));
-        else if (type === 'zTXt') out[keyword] = latin1.decode(inflateSync(data.subarray(nul + 2)));
-        else if (type === 'iTXt') {
-          const compressed = data[nul + 1] === 1;
-          let p = nul + 3;
-          p = data.indexOf(0, p) + 1; // language tag
-          p = data.indexOf(0, p) + 1; // translated keyword
-          if (p > 0) out[keyword] = utf8.decode(compressed ? inflateSync(data.subarray(p)) : data.subarray(p));
-        }
-      } catch {
-        // a damaged text chunk is skipped, not fatal
-      }
-    }
-    if (type === 'IEND') break;
-    at += 12 + len;
-  }
   return out;
 }
 

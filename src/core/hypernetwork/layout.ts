@@ -4,7 +4,9 @@
  */
 import { StudioError } from '../errors.ts';
 import type { PyDict } from '../formats/pickle.ts';
-import { decodeTensor, isTensor } from '../formats/torch.ts';
+import { describePyValue } from '../formats/py-describe.ts';
+import { decodeTensor, isTensor, type TorchTensor } from '../formats/torch.ts';
+import type { TensorSource } from '../formats/torch-tensor.ts';
 import { isKnownActivation, unusableReason } from './activations.ts';
 import type { HypernetworkMeta, Layer, LayerSpec, StoredDtype, Weight } from './types.ts';
 
@@ -56,14 +58,26 @@ function renameLegacyKey(key: string): string {
 
 const FLOAT_DTYPES = new Set<string>(['float32', 'float16', 'bfloat16', 'float64']);
 
-const fmt = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
+/** Items shown of a list in a message (a hostile file may have a million). */
+const MAX_SHOWN = 12;
+const list = (items: readonly string[]): string =>
+  items.length === 0 ? 'none' : items.slice(0, MAX_SHOWN).join(', ') + (items.length > MAX_SHOWN ? `, … (${items.length} in all)` : '');
+const fmt = (shape: readonly number[]): string => `[${list(shape.map(String))}]`;
 
 function describeStructure(meta: HypernetworkMeta): string {
   return `layer_structure ${fmt(meta.layerStructure)}, activation ${meta.activation}${meta.layerNorm ? ', layer norm' : ''}, dropout ${fmt(meta.dropoutStructure)}`;
 }
 
+/** Elements (parameters) of one module's layout: what a file that binds to it decodes per module. */
+export function layoutElements(layout: readonly LayerSpec[]): number {
+  let n = 0;
+  for (const spec of layout) for (const [, shape] of expectedParams(spec)) n += shape.reduce((a, b) => a * b, 1);
+  return n;
+}
+
 /**
- * Binds one module's state dict to its layout, decoding every tensor exactly.
+ * Binds one module's state dict to its layout: every key and shape is checked first, then each tensor is
+ * decoded exactly (so a hostile shape is refused before any work proportional to it).
  * Throws `layout-mismatch` naming the offending key and shapes.
  */
 export function bindModule(
@@ -72,34 +86,33 @@ export function bindModule(
   stateDict: PyDict,
   layout: readonly LayerSpec[],
   meta: HypernetworkMeta,
-  littleEndian: boolean,
+  source: TensorSource,
 ): { layers: Layer[]; legacyKeys: boolean } {
   const where = `width ${d}, ${which} module`;
-  const tensors = new Map<string, ReturnType<typeof decodeTensor>>();
+  const tensors = new Map<string, TorchTensor>();
   let legacyKeys = false;
   for (const { key, value } of stateDict.entries()) {
-    if (typeof key !== 'string') throw new StudioError('layout-mismatch', `In ${where}: a state-dict key is not a string.`);
+    if (typeof key !== 'string') throw new StudioError('layout-mismatch', `In ${where}: a state-dict key is ${describePyValue(key)}, not a string.`);
     const name = renameLegacyKey(key);
     legacyKeys ||= name !== key;
-    if (!isTensor(value)) throw new StudioError('layout-mismatch', `In ${where}: ${key} is not a tensor.`, { key });
+    if (!isTensor(value)) throw new StudioError('layout-mismatch', `In ${where}: ${key} is ${describePyValue(value)}, not a tensor.`, { key });
     if (!FLOAT_DTYPES.has(value.storage.dtype)) {
       throw new StudioError('unsupported-dtype', `In ${where}: ${key} is stored as ${value.storage.dtype}; hypernetwork weights must be floating point.`, { key });
     }
     if (tensors.has(name)) throw new StudioError('layout-mismatch', `In ${where}: ${key} appears twice (after renaming legacy keys).`, { key });
-    tensors.set(name, decodeTensor(value, littleEndian));
+    tensors.set(name, value);
   }
 
+  // keys and shapes first: nothing is decoded for a file that does not bind
   const used = new Set<string>();
-  const layers: Layer[] = layout.map((spec, index): Layer => {
-    const params: Record<string, Weight> = {};
+  for (const [index, spec] of layout.entries()) {
     for (const [suffix, shape] of expectedParams(spec)) {
       const key = `linear.${index}.${suffix}`;
       const t = tensors.get(key);
       if (!t) {
-        const present = [...tensors.keys()].join(', ') || 'none';
         throw new StudioError(
           'layout-mismatch',
-          `In ${where}: ${key} ${fmt(shape)} is missing. The file's ${describeStructure(meta)} implies it, but the file has: ${present}.`,
+          `In ${where}: ${key} ${fmt(shape)} is missing. The file's ${describeStructure(meta)} implies it, but the file has: ${list([...tensors.keys()])}.`,
           { key, expected: shape },
         );
       }
@@ -107,10 +120,25 @@ export function bindModule(
         throw new StudioError(
           'layout-mismatch',
           `In ${where}: ${key} has shape ${fmt(t.shape)} but the file's ${describeStructure(meta)} needs ${fmt(shape)}.`,
-          { key, expected: shape, got: t.shape },
+          { key, expected: shape, got: t.shape.slice(0, MAX_SHOWN) },
         );
       }
       used.add(key);
+    }
+  }
+  const unexpected = [...tensors.keys()].filter((k) => !used.has(k));
+  if (unexpected.length) {
+    throw new StudioError(
+      'layout-mismatch',
+      `In ${where}: unexpected key ${unexpected[0]} ${fmt(tensors.get(unexpected[0]!)!.shape)}${unexpected.length > 1 ? ` (and ${unexpected.length - 1} more)` : ''}; the file's ${describeStructure(meta)} has no such layer.`,
+      { key: unexpected[0] },
+    );
+  }
+
+  const layers: Layer[] = layout.map((spec, index): Layer => {
+    const params: Record<string, Weight> = {};
+    for (const [suffix] of expectedParams(spec)) {
+      const t = decodeTensor(tensors.get(`linear.${index}.${suffix}`)!, source);
       params[suffix] = { shape: t.shape, data: t.data, dtype: t.dtype as StoredDtype, raw: t.raw };
     }
     switch (spec.type) {
@@ -124,14 +152,5 @@ export function bindModule(
         return { ...spec, index };
     }
   });
-
-  const unexpected = [...tensors.keys()].filter((k) => !used.has(k));
-  if (unexpected.length) {
-    throw new StudioError(
-      'layout-mismatch',
-      `In ${where}: unexpected key ${unexpected[0]} ${fmt(tensors.get(unexpected[0]!)!.shape)}${unexpected.length > 1 ? ` (and ${unexpected.length - 1} more)` : ''}; the file's ${describeStructure(meta)} has no such layer.`,
-      { key: unexpected[0] },
-    );
-  }
   return { layers, legacyKeys };
 }

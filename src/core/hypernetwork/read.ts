@@ -1,7 +1,7 @@
 /** `.pt` bytes → a validated, decoded hypernetwork (A1111 semantics). */
 import { StudioError } from '../errors.ts';
 import { loadTorchFile } from '../formats/torch.ts';
-import { bindModule, buildLayout } from './layout.ts';
+import { bindModule, buildLayout, layoutElements } from './layout.ts';
 import { readTopLevel } from './spec.ts';
 import type { Hypernetwork, HypernetworkModule, Layer, StoredDtype } from './types.ts';
 
@@ -62,11 +62,19 @@ export function readHypernetwork(bytes: Uint8Array, fileName: string): Hypernetw
   const dtypes = new Map<StoredDtype, number>();
   let parameters = 0;
 
-  for (const size of [...modules.widths.keys()].sort((a, b) => a - b)) {
-    const layout = buildLayout(size, meta);
+  const sizes = [...modules.widths.keys()].sort((a, b) => a - b);
+  const layouts = new Map(sizes.map((size) => [size, buildLayout(size, meta)]));
+  // The metadata says exactly how many weights the file holds: decode no more than that, and inflate no
+  // more than they can take (fp64, stored twice over in shared storages, plus the small records).
+  const expected = 2 * [...layouts.values()].reduce((n, layout) => n + layoutElements(layout), 0);
+  file.budget.decodeElements = Math.min(file.budget.decodeElements, expected);
+  file.budget.inflateBytes = Math.min(file.budget.inflateBytes, 16 * expected + (1 << 20));
+
+  for (const size of sizes) {
+    const layout = layouts.get(size)!;
     const [k, v] = modules.widths.get(size)!;
     const pair = (['K', 'V'] as const).map((which, i) => {
-      const bound = bindModule(size, which, i === 0 ? k : v, layout, meta, file.littleEndian);
+      const bound = bindModule(size, which, i === 0 ? k : v, layout, meta, file);
       meta.legacyKeys ||= bound.legacyKeys;
       for (const w of weightsOf(bound.layers)) {
         parameters += w.data.length;

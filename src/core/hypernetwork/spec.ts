@@ -4,7 +4,7 @@
  */
 import { StudioError } from '../errors.ts';
 import { PyDict, PyFloat, PyTuple, type PyValue } from '../formats/pickle.ts';
-import { isTensor } from '../formats/torch.ts';
+import { describePyValue } from '../formats/py-describe.ts';
 import type { HypernetworkMeta } from './types.ts';
 
 export interface RawModules {
@@ -17,6 +17,13 @@ export interface RawModules {
 
 /** The largest width any real model has is 2048 (SDXL text); leave ample room but refuse nonsense. */
 const MAX_WIDTH = 1 << 16;
+/**
+ * Entries of `layer_structure`: A1111's UI offers a handful (`1, 2, 1` … `1, 1.5, 1.5, 1.5, 1`); 64 is far
+ * beyond any trained file and keeps layouts, messages and checks small.
+ */
+export const MAX_LAYER_STRUCTURE = 64;
+/** A layer_structure multiplier above this makes every layer wider than any GPU holds (1280 × 64 = 81,920). */
+export const MAX_LAYER_MULTIPLIER = 64;
 
 function invalid(msg: string): never {
   throw new StudioError('invalid-metadata', msg);
@@ -50,8 +57,9 @@ function num(v: PyValue | undefined): number | undefined {
 
 function numberList(v: PyValue | undefined, key: string): number[] | undefined {
   if (v === undefined || v === null) return undefined;
-  const items = Array.isArray(v) ? v : v instanceof PyTuple ? v.items : invalid(`${key} is not a list of numbers.`);
-  return items.map((x) => num(x) ?? invalid(`${key} holds a value that is not a number.`));
+  const items = Array.isArray(v) ? v : v instanceof PyTuple ? v.items : invalid(`${key} is ${describePyValue(v)}, not a list of numbers.`);
+  if (items.length > MAX_LAYER_STRUCTURE) invalid(`${key} has ${items.length} entries; hypernetworks have a handful (at most ${MAX_LAYER_STRUCTURE} are read).`);
+  return items.map((x, i) => num(x) ?? invalid(`${key} entry ${i} is ${describePyValue(x)}, not a number.`));
 }
 
 function optionalText(v: PyValue | undefined): string | null {
@@ -67,17 +75,20 @@ export function deriveDropoutStructure(layerStructure: readonly number[], useDro
 }
 
 function describeTopLevel(root: PyValue): string {
-  if (isTensor(root)) return 'a single tensor';
   if (root instanceof PyDict) {
-    const keys = [...root.entries()].slice(0, 6).map(({ key }) => (typeof key === 'string' ? key : String(key)));
+    const keys: string[] = [];
+    for (const { key } of root.entries()) {
+      if (keys.length === 6) break;
+      keys.push(typeof key === 'string' ? (key.length > 40 ? `${key.slice(0, 40)}…` : key) : describePyValue(key));
+    }
     return keys.length ? `a dict with keys ${keys.join(', ')}${root.size > 6 ? ', …' : ''}` : 'an empty dict';
   }
-  return Array.isArray(root) ? 'a list' : `a ${typeof root}`;
+  return describePyValue(root);
 }
 
 function asStateDict(v: PyValue | undefined, where: string): PyDict {
   if (!(v instanceof PyDict)) {
-    throw new StudioError('not-a-hypernetwork', `Width ${where} is not a state dict; this is not an A1111 hypernetwork.`);
+    throw new StudioError('not-a-hypernetwork', `Width ${where} is ${describePyValue(v)}, not a state dict; this is not an A1111 hypernetwork.`);
   }
   return v;
 }
@@ -107,10 +118,12 @@ export function readTopLevel(root: PyValue, fileName: string): { meta: Hypernetw
   if (layerStructure.length < 2 || layerStructure[0] !== 1 || layerStructure[layerStructure.length - 1] !== 1) {
     invalid(`layer_structure [${layerStructure.join(', ')}] must start and end with 1.`);
   }
-  if (layerStructure.some((x) => !(x > 0) || !Number.isFinite(x))) invalid(`layer_structure [${layerStructure.join(', ')}] must hold positive numbers.`);
+  if (layerStructure.some((x) => !(x > 0) || !(x <= MAX_LAYER_MULTIPLIER))) {
+    invalid(`layer_structure [${layerStructure.join(', ')}] must hold positive numbers up to ${MAX_LAYER_MULTIPLIER}.`);
+  }
 
   const act = get('activation_func');
-  if (act !== undefined && act !== null && typeof act !== 'string') invalid('activation_func is not a string.');
+  if (act !== undefined && act !== null && typeof act !== 'string') invalid(`activation_func is ${describePyValue(act)}, not a string.`);
   const storedDropout = numberList(get('dropout_structure'), 'dropout_structure');
   const useDropout = storedDropout !== undefined && storedDropout.some((p) => p !== 0) ? true : truthy(get('use_dropout'), false);
   const lastLayerDropout = truthy(get('last_layer_dropout'), false);
@@ -118,6 +131,11 @@ export function readTopLevel(root: PyValue, fileName: string): { meta: Hypernetw
   if (dropoutStructure.length < layerStructure.length) {
     invalid(`dropout_structure has ${dropoutStructure.length} entries but layer_structure needs ${layerStructure.length}.`);
   }
+  // A1111 skips a Dropout for p <= 0, so NaN or a negative p would load there as "no dropout": almost
+  // certainly a damaged file, and torch's own Dropout refuses them.
+  dropoutStructure.forEach((p, i) => {
+    if (!(p >= 0)) invalid(`dropout_structure entry ${i} is ${p}; a dropout probability must be 0 ≤ p < 1.`);
+  });
   const name = get('name');
   const step = get('step');
   const init = get('weight_initialization');

@@ -1,10 +1,12 @@
 /**
  * PNG Info: a PNG dropped on the page (or picked) restores its A1111 parameters into the form, and its
  * `<hypernet:name:mult>` tags set the stack (matched by file stem among the loaded hypernetworks). Hypernetworks
- * the PNG names but the library lacks are listed plainly.
+ * the PNG names but the library lacks are listed plainly. The PNG is read and its text parsed in the parse
+ * worker (`engine/parse-client.ts`): a hostile PNG costs the page thread nothing.
  */
-import { readPngText } from '../../core/formats/png.ts';
+import type { Infotext } from '../../core/diffusion/infotext.ts';
 import { isStudioError } from '../../core/errors.ts';
+import { getParser, type PngParameters } from '../../engine/parse-client.ts';
 import { SAMPLER_LABELS } from '../generation-types.ts';
 import { paramsFromInfotext } from '../png-info.ts';
 import type { PngInfoReport } from '../session-types.ts';
@@ -37,32 +39,37 @@ export function addDroppedFiles(files: Iterable<File>): Promise<void> {
   return Promise.all(jobs).then(() => undefined);
 }
 
+/** Images larger than this are not read (no image A1111 writes comes near it). */
+const MAX_PNG_BYTES = 1 << 30;
+
 /** Reads a PNG's `parameters` and applies them. Never rejects: the outcome is in `session.pngInfo`. */
 export async function importPngInfo(file: File): Promise<void> {
-  let text: string | undefined;
+  let read: PngParameters;
   try {
-    text = readPngText(new Uint8Array(await file.arrayBuffer())).parameters;
+    if (file.size > MAX_PNG_BYTES) throw new Error(`it is ${file.size} bytes, more than PNG Info reads`);
+    read = await getParser().readPngParameters(await file.arrayBuffer());
   } catch (e) {
     const why = isStudioError(e) ? e.message : e instanceof Error ? e.message : String(e);
     return report({ fileName: file.name, ok: false, restored: [], missing: [], applied: [], notes: [`${file.name} could not be read: ${why}`] });
   }
-  if (!text) {
+  const skipped = read.problems.map((p) => `Skipped ${p.keyword ? `the "${p.keyword}" ${p.chunk} chunk` : `a ${p.chunk} chunk`}: ${p.message}`);
+  if (!read.info) {
     return report({
       fileName: file.name,
       ok: false,
       restored: [],
       missing: [],
       applied: [],
-      notes: [`${file.name} has no A1111 "parameters" text chunk (it was not saved by A1111 or this app, or its metadata was stripped).`],
+      notes: [`${file.name} has no A1111 "parameters" text chunk (it was not saved by A1111 or this app, or its metadata was ${skipped.length ? 'damaged' : 'stripped'}).`, ...skipped],
     });
   }
-  applyInfotext(text, file.name);
+  applyInfotext(read.info, file.name, skipped);
 }
 
-/** Applies A1111 `parameters` text to the form and the stack; returns (and stores) what happened. */
-export function applyInfotext(text: string, fileName: string): PngInfoReport {
+/** Applies A1111 `parameters` text (or text the parse worker parsed) to the form and the stack; returns (and stores) what happened. */
+export function applyInfotext(text: string | Infotext, fileName: string, extraNotes: readonly string[] = []): PngInfoReport {
   const parsed = paramsFromInfotext(text, SAMPLER_LABELS);
-  const notes = [...parsed.notes];
+  const notes = [...parsed.notes, ...extraNotes];
   const loaded = useStudio.getState().model.info;
   if (loaded && parsed.model.name && parsed.model.name !== loaded.name) {
     notes.push(`It was made with the model "${parsed.model.name}"${parsed.model.hash ? ` (hash ${parsed.model.hash})` : ''}; "${loaded.name}" is loaded, so the image will differ.`);

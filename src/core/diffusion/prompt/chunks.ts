@@ -4,6 +4,7 @@
  * tokens after the last comma (if within `commaPaddingBacktrack` tokens of the end) to the next chunk.
  * Spec: docs/prompt-weighting.md §3-§4.
  */
+import { StudioError } from '../../errors.ts';
 import { isBreak, parsePromptAttention, type Fragment } from './emphasis.ts';
 
 /** What chunking needs from the CLIP tokenizer (ClipTokenizer satisfies it). */
@@ -19,6 +20,8 @@ export interface PromptChunk {
   tokens: number[];
   /** 77 weights (1.0 at BOS/EOS/padding). */
   multipliers: number[];
+  /** the prompt's own tokens in the chunk (the rest of the 75 is EOS padding) */
+  used: number;
 }
 
 export interface TokenizedPrompt {
@@ -37,6 +40,22 @@ export interface ChunkOptions {
 }
 
 export const CHUNK_LENGTH = 75;
+/**
+ * Budgets of one prompt. A1111 has none: a 120 KB prompt of BREAKs took it (and this app) minutes and
+ * gigabytes for 20,000 text-encoder runs. 32 chunks is 2,400 tokens, far beyond any prompt CLIP can follow;
+ * 100,000 characters is more than such a prompt needs even with long words and whitespace.
+ */
+export const MAX_PROMPT_CHUNKS = 32;
+export const MAX_PROMPT_CHARS = 100_000;
+
+function tooLong(what: string): never {
+  throw new StudioError('bad-prompt', `The prompt is too long: ${what}. Shorten it (A1111's own limit is what its GPU can hold).`);
+}
+
+/** Refuses a prompt over the character budget before any parsing. */
+export function checkPromptSize(line: string): void {
+  if (line.length > MAX_PROMPT_CHARS) tooLong(`${line.length.toLocaleString('en-US')} characters (at most ${MAX_PROMPT_CHARS.toLocaleString('en-US')})`);
+}
 
 /** Emphasis fragments for a line under the given mode ("None" keeps brackets as text). */
 export function fragmentsFor(line: string, emphasis: EmphasisMode = 'Original'): Fragment[] {
@@ -44,6 +63,7 @@ export function fragmentsFor(line: string, emphasis: EmphasisMode = 'Original'):
 }
 
 export function tokenizeLine(line: string, tokenizer: PromptTokenizer, opts: ChunkOptions = {}): TokenizedPrompt {
+  checkPromptSize(line);
   const backtrack = opts.commaPaddingBacktrack ?? 20;
   const ignoreWeights = opts.emphasis === 'Ignore';
   const parsed = fragmentsFor(line, opts.emphasis);
@@ -55,11 +75,13 @@ export function tokenizeLine(line: string, tokenizer: PromptTokenizer, opts: Chu
 
   const nextChunk = (isLast = false) => {
     tokenCount += isLast ? tokens.length : CHUNK_LENGTH;
+    if (chunks.length === MAX_PROMPT_CHUNKS) tooLong(`more than ${MAX_PROMPT_CHUNKS} chunks of ${CHUNK_LENGTH} tokens (BREAK starts a chunk)`);
+    const used = tokens.length;
     while (tokens.length < CHUNK_LENGTH) {
       tokens.push(tokenizer.eosId);
       mults.push(1.0);
     }
-    chunks.push({ tokens: [tokenizer.bosId, ...tokens, tokenizer.eosId], multipliers: [1.0, ...mults, 1.0] });
+    chunks.push({ tokens: [tokenizer.bosId, ...tokens, tokenizer.eosId], multipliers: [1.0, ...mults, 1.0], used });
     lastComma = -1;
     tokens = [];
     mults = [];
@@ -71,7 +93,12 @@ export function tokenizeLine(line: string, tokenizer: PromptTokenizer, opts: Chu
       continue;
     }
     const weight = ignoreWeights ? 1.0 : frag[1];
-    for (const token of tokenizer.encode(frag[0])) {
+    const ids = tokenizer.encode(frag[0]);
+    if (ids.length > 0 && !Number.isFinite(weight)) {
+      // A1111 would multiply the text states by it and return a black (NaN) image without a word
+      throw new StudioError('bad-prompt', `The emphasis weight of "${frag[0].trim().slice(0, 40)}" is ${weight}: brackets nest too deeply or a weight is too large to be a number.`, { weight: String(weight) });
+    }
+    for (const token of ids) {
       if (token === tokenizer.commaId) {
         lastComma = tokens.length;
       } else if (backtrack !== 0 && tokens.length === CHUNK_LENGTH && lastComma !== -1 && tokens.length - lastComma <= backtrack) {
@@ -98,6 +125,7 @@ export function emptyChunk(tokenizer: PromptTokenizer): PromptChunk {
   return {
     tokens: [tokenizer.bosId, ...new Array<number>(CHUNK_LENGTH + 1).fill(tokenizer.eosId)],
     multipliers: new Array<number>(CHUNK_LENGTH + 2).fill(1.0),
+    used: 0,
   };
 }
 

@@ -4,7 +4,7 @@
  * BOS/EOS/padding included, so weights redistribute emphasis without changing the chunk's overall mean.
  * Pure function over z [chunks*77, D] float32. Spec: docs/prompt-weighting.md §5.
  */
-import { internalError } from '../../errors.ts';
+import { internalError, StudioError } from '../../errors.ts';
 import { CHUNK_LENGTH, type EmphasisMode } from './chunks.ts';
 
 const TOKENS = CHUNK_LENGTH + 2;
@@ -47,6 +47,8 @@ export function applyEmphasis(
     }
     if (mode === 'No norm') continue;
     const ratio = Math.fround(mean0 / mean(out, start, end));
+    // a zero mean after weighting (or an infinite weight) would turn the whole image to NaN: black
+    if (!Number.isFinite(ratio)) throw new StudioError('bad-prompt', `Emphasis weights of prompt chunk ${c + 1} cancel its text states out (ratio ${ratio}); change the weights.`);
     for (let i = start; i < end; i++) out[i] = (out[i] ?? 0) * ratio;
   }
   return out;

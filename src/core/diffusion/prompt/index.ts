@@ -2,7 +2,7 @@
  * Prompt -> CLIP inputs, A1111 style: strip extra-network tags, parse emphasis, chunk to 77-token windows;
  * the negative prompt is chunked the same way (no tag parsing) and both are padded to a common chunk count.
  */
-import { padChunks, tokenizeLine, type ChunkOptions, type PromptTokenizer, type TokenizedPrompt } from './chunks.ts';
+import { checkPromptSize, padChunks, tokenizeLine, type ChunkOptions, type PromptTokenizer, type TokenizedPrompt } from './chunks.ts';
 import { parseExtraNetworks, type ExtraNetworksResult } from './extra-networks.ts';
 
 export interface PreparedPrompts {
@@ -15,6 +15,7 @@ export interface PreparedPrompts {
 }
 
 export function preparePrompts(prompt: string, negative: string, tokenizer: PromptTokenizer, opts: ChunkOptions = {}): PreparedPrompts {
+  checkPromptSize(prompt);
   const extraNetworks = parseExtraNetworks(prompt);
   const pos = tokenizeLine(extraNetworks.prompt, tokenizer, opts);
   const neg = tokenizeLine(negative, tokenizer, opts);
@@ -44,6 +45,9 @@ export {
   padChunks,
   flattenChunks,
   CHUNK_LENGTH,
+  MAX_PROMPT_CHUNKS,
+  MAX_PROMPT_CHARS,
+  checkPromptSize,
   type PromptChunk,
   type PromptTokenizer,
   type TokenizedPrompt,
@@ -53,3 +57,4 @@ export {
 export { applyEmphasis } from './conditioning.ts';
 export { parseExtraNetworks, type ExtraNetworkTag, type HypernetTag, type ExtraNetworksResult } from './extra-networks.ts';
 export { pyFloat } from './pyfloat.ts';
+export { promptTokenReport, type TokenReport, type DescribingTokenizer } from './token-report.ts';

@@ -127,7 +127,7 @@ describe('tokenizeLine: 75-token chunks (prompt-weighting.md §4 table)', () => 
     }
   });
   it('handles the empty prompt and BREAK at either end', () => {
-    expect(tokenizeLine('', tok).chunks).toEqual([{ tokens: [BOS, ...new Array(76).fill(EOS)], multipliers: new Array(77).fill(1) }]);
+    expect(tokenizeLine('', tok).chunks).toEqual([{ tokens: [BOS, ...new Array(76).fill(EOS)], multipliers: new Array(77).fill(1), used: 0 }]);
     expect(tokenizeLine('', tok).tokenCount).toBe(0);
     expect(tokenizeLine('cat BREAK', tok).chunks.length).toBe(1);
     const lead = tokenizeLine('BREAK cat', tok);
@@ -169,7 +169,7 @@ describe('preparePrompts: negative padded to the same chunk count', () => {
     expect(p.positiveChunks).toBe(2);
     expect(p.negativeChunks).toBe(1);
     expect(p.negative.chunks.length).toBe(2);
-    expect(p.negative.chunks[1]).toEqual({ tokens: [BOS, ...new Array(76).fill(EOS)], multipliers: new Array(77).fill(1) });
+    expect(p.negative.chunks[1]).toEqual({ tokens: [BOS, ...new Array(76).fill(EOS)], multipliers: new Array(77).fill(1), used: 0 });
     expect(p.extraNetworks.hypernets).toEqual([{ name: 'anime', multiplier: 0.6 }]);
     expect(p.negative.chunks[0]?.tokens.slice(1, 4)).not.toEqual([EOS, EOS, EOS]);
     const flat = flattenChunks(p.positive);

@@ -3,7 +3,9 @@
  * accepted grammar matters because an invalid number aborts A1111's generation (emphasis) or drops all tag
  * hypernetworks (multipliers). ASCII digits only (Python also takes other Unicode decimal digits).
  */
-const PY_WS = '[\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*';
+import { PY_SPACE } from '../python-text.ts';
+
+const PY_WS = `[${PY_SPACE}]*`;
 const DIGITS = '\\d(?:_?\\d)*';
 const NUMBER = new RegExp(
   `^${PY_WS}([+-]?)(?:((?:${DIGITS})?\\.${DIGITS}|${DIGITS}\\.?)(?:[eE]([+-]?${DIGITS}))?|(inf|infinity|nan))${PY_WS}$`,

@@ -4,6 +4,7 @@
  * betas alone; diffusers' own timestep-spacing options do not apply to A1111's samplers.
  */
 import { StudioError } from '../../errors.ts';
+
 export type BetaSchedule = 'scaled_linear' | 'linear';
 
 export interface NoiseScheduleConfig {
@@ -23,12 +24,15 @@ export const SD1_SCHEDULE: NoiseScheduleConfig = {
   predictionType: 'epsilon',
 };
 
-/** scheduler_config.json is malformed or asks for a schedule A1111's samplers do not have. */
+/** A malformed scheduler_config.json: a `bad-model-folder` error of the model that holds it. */
 export class SchedulerConfigError extends StudioError {
   constructor(message: string) {
     super('bad-model-folder', message);
   }
 }
+
+/** Training steps a schedule may have: SD uses 1000; each one is a sigma in every table built from it. */
+export const MAX_TRAIN_TIMESTEPS = 100_000;
 
 function num(raw: Record<string, unknown>, key: string, fallback: number): number {
   const v = raw[key];
@@ -65,9 +69,9 @@ export function parseSchedulerConfig(input: string | Record<string, unknown>): N
     numTrainTimesteps: num(obj, 'num_train_timesteps', SD1_SCHEDULE.numTrainTimesteps),
     predictionType: 'epsilon',
   };
-  if (!Number.isInteger(cfg.numTrainTimesteps) || cfg.numTrainTimesteps < 2) {
-    throw new SchedulerConfigError('num_train_timesteps must be an integer >= 2');
+  if (!Number.isInteger(cfg.numTrainTimesteps) || cfg.numTrainTimesteps < 2 || cfg.numTrainTimesteps > MAX_TRAIN_TIMESTEPS) {
+    throw new SchedulerConfigError(`num_train_timesteps must be a whole number from 2 to ${MAX_TRAIN_TIMESTEPS} (got ${cfg.numTrainTimesteps})`);
   }
-  if (!(cfg.betaStart > 0 && cfg.betaEnd > 0 && cfg.betaEnd < 1)) throw new SchedulerConfigError('betas out of range');
+  if (!(cfg.betaStart > 0 && cfg.betaStart < 1 && cfg.betaEnd > 0 && cfg.betaEnd < 1)) throw new SchedulerConfigError('betas out of range');
   return cfg;
 }

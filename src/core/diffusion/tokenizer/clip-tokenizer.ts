@@ -9,13 +9,15 @@
  * first, as HF does for added tokens. Not done: ftfy's mojibake repair.
  */
 import { StudioError } from '../../errors.ts';
+import { PY_SPACE } from '../python-text.ts';
+import { bpeMerge } from './bpe.ts';
 import { BYTE_DECODER, bytesToUnicode } from './bytes.ts';
 
 export const BOS_TOKEN = '<|startoftext|>';
 export const EOS_TOKEN = '<|endoftext|>';
 
 /** Python's str.isspace() set, which A1111's `re.sub(r'\s+', ' ', text)` collapses (JS \s differs at the edges). */
-const WS = '\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+const WS = PY_SPACE;
 const WS_RUN = new RegExp(`[${WS}]+`, 'gu');
 /** CLIP's pattern (compiled with IGNORECASE; the text is already lowercase, so flags i/u suffice). */
 const PRE_TOKEN = new RegExp(
@@ -26,7 +28,7 @@ const PRE_TOKEN = new RegExp(
 /** HF tokenizers split the special-token strings out before the regex, wherever they stand (added tokens). */
 const SPECIAL_SPLIT = /(<\|startoftext\|>|<\|endoftext\|>)/u;
 
-/** vocab.json or merges.txt is malformed: the model folder is broken. */
+/** A malformed vocab.json or merges.txt: a `bad-model-folder` error of the model that holds them. */
 export class TokenizerFileError extends StudioError {
   constructor(message: string) {
     super('bad-model-folder', message);
@@ -64,6 +66,8 @@ export class ClipTokenizer {
     const bos = this.encoder.get(BOS_TOKEN);
     const eos = this.encoder.get(EOS_TOKEN);
     if (bos === undefined || eos === undefined) throw new TokenizerFileError('vocab lacks <|startoftext|>/<|endoftext|>');
+    // without merges every word falls apart into single bytes: every prompt would encode to garbage
+    if (merges.length === 0) throw new TokenizerFileError('merges.txt holds no merges');
     this.bosId = bos;
     this.eosId = eos;
     this.commaId = this.encoder.get(',</w>');
@@ -99,35 +103,7 @@ export class ClipTokenizer {
   bpe(word: string): string[] {
     const hit = this.cache.get(word);
     if (hit) return hit;
-    const chars = Array.from(word);
-    if (chars.length === 0) return [];
-    let parts = [...chars.slice(0, -1), `${chars[chars.length - 1] ?? ''}</w>`];
-    while (parts.length > 1) {
-      // lowest-ranked adjacent pair; merge all its non-overlapping occurrences, left to right
-      let best = Infinity;
-      let first = '';
-      let second = '';
-      for (let i = 0; i + 1 < parts.length; i++) {
-        const r = this.ranks.get(`${parts[i]} ${parts[i + 1]}`);
-        if (r !== undefined && r < best) {
-          best = r;
-          first = parts[i] ?? '';
-          second = parts[i + 1] ?? '';
-        }
-      }
-      if (best === Infinity) break;
-      const next: string[] = [];
-      for (let i = 0; i < parts.length; ) {
-        if (parts[i] === first && i + 1 < parts.length && parts[i + 1] === second) {
-          next.push(first + second);
-          i += 2;
-        } else {
-          next.push(parts[i] ?? '');
-          i += 1;
-        }
-      }
-      parts = next;
-    }
+    const parts = bpeMerge(word, this.ranks);
     if (this.cache.size < 50000) this.cache.set(word, parts);
     return parts;
   }
