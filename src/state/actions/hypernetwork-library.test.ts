@@ -6,7 +6,7 @@ import { resetStudio, useStudio } from '../store.ts';
 const inspect = vi.fn<EngineApi['inspectHypernetwork']>();
 
 vi.mock('../../engine/client.ts', async () =>
-  (await import('./test-engine.ts')).clientModule(() => ({ inspectHypernetwork: inspect, forgetHypernetwork: async () => undefined, setHypernetworks: vi.fn() })),
+  (await import('../../../test/support/fake-engine.ts')).clientModule(() => ({ inspectHypernetwork: inspect, forgetHypernetwork: async () => undefined, setHypernetworks: vi.fn() })),
 );
 
 const { addHypernetworkFiles, removeHypernetwork, renameHypernetwork, restoreHypernetworks, setHypernetworkLibrary } = await import('./hypernetworks.ts');

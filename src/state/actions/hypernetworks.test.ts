@@ -6,7 +6,7 @@ import { resetStudio, useStudio } from '../store.ts';
 const inspect = vi.fn<EngineApi['inspectHypernetwork']>();
 
 // The real client starts a Worker; these tests only check what the actions do with its answers.
-vi.mock('../../engine/client.ts', async () => (await import('./test-engine.ts')).clientModule(() => ({ inspectHypernetwork: inspect })));
+vi.mock('../../engine/client.ts', async () => (await import('../../../test/support/fake-engine.ts')).clientModule(() => ({ inspectHypernetwork: inspect })));
 
 const { addHypernetworkFiles, clearHypernetworks, removeHypernetwork, MAX_HYPERNETWORK_BYTES } = await import(
   './hypernetworks'

@@ -5,12 +5,12 @@ import { DEMO_MODEL } from '../model-types.ts';
 import { removeTag, setTagMultiplier } from '../prompt-tags.ts';
 import { reachText, stackReach } from '../stack-reach.ts';
 import { resetStudio, useStudio } from '../store.ts';
-import { deferred, engine, fakeResponse, fakeStack, resetEngine } from './test-engine.ts';
+import { deferred, engine, fakeResponse, fakeStack, resetEngine } from '../../../test/support/fake-engine.ts';
 
 const inspect = vi.fn<EngineApi['inspectHypernetwork']>();
 
 vi.mock('../../engine/client.ts', async () => {
-  const { clientModule, engine } = await import('./test-engine.ts');
+  const { clientModule, engine } = await import('../../../test/support/fake-engine.ts');
   return clientModule(() => ({ ...engine, inspectHypernetwork: inspect }));
 });
 

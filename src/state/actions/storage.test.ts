@@ -2,9 +2,9 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryFs, memorySourceFile } from '../../core/storage/memory-fs.ts';
 import type { SourceFile } from '../../core/storage/storage-fs.ts';
 import { resetStudio, useStudio } from '../store.ts';
-import { engine, resetEngine } from './test-engine.ts';
+import { engine, resetEngine } from '../../../test/support/fake-engine.ts';
 
-vi.mock('../../engine/client.ts', async () => (await import('./test-engine.ts')).clientModule());
+vi.mock('../../engine/client.ts', async () => (await import('../../../test/support/fake-engine.ts')).clientModule());
 
 const { deleteInstalledModel, importModelFolder, initStorage, setStorageBackend, verifyInstalledModel } = await import('./storage.ts');
 

@@ -4,12 +4,12 @@ import type { EngineApi, EngineFile, GenerateRequest, HypernetworkCard } from '.
 import { encodePng } from '../../core/formats/png.ts';
 import { DEMO_MODEL } from '../model-types.ts';
 import { resetStudio, useStudio } from '../store.ts';
-import { deferred, engine, fakeResponse, resetEngine } from './test-engine.ts';
+import { deferred, engine, fakeResponse, resetEngine } from '../../../test/support/fake-engine.ts';
 
 const inspect = vi.fn<EngineApi['inspectHypernetwork']>();
 
 vi.mock('../../engine/client.ts', async () => {
-  const { clientModule, engine } = await import('./test-engine.ts');
+  const { clientModule, engine } = await import('../../../test/support/fake-engine.ts');
   return clientModule(() => ({ ...engine, inspectHypernetwork: inspect }));
 });
 

@@ -1,6 +1,6 @@
 /** A scriptable stand-in for the worker engine, for the store action tests (no Worker, no onnxruntime). */
 import { vi } from 'vitest';
-import type { EngineApi, GenerateRequest, GenerateResponse, ModelInfo, ProgressEvent, StackInfo, StackItem } from '../../engine/api.ts';
+import type { EngineApi, GenerateRequest, GenerateResponse, ModelInfo, ProgressEvent, StackInfo, StackItem } from '../../src/engine/api.ts';
 
 const DEMO_INFO: ModelInfo = {
   modelHash: '6671d78dee',
@@ -86,7 +86,7 @@ export const engine = {
 /** Default behaviour: loads report file and compile progress, then the demo's info; runs finish at once. */
 /**
  * `engine/client.ts` as the action tests mock it (the real one starts a Worker):
- * `vi.mock('../../engine/client.ts', async () => (await import('./test-engine.ts')).clientModule())`.
+ * `vi.mock('../../engine/client.ts', async () => (await import('<path>/test/support/fake-engine.ts')).clientModule())`.
  */
 export function clientModule(getEngine: () => Partial<EngineApi> = () => engine) {
   return {
