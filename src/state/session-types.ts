@@ -40,6 +40,8 @@ export interface SessionState {
   sweep: SweepSettings;
   gallery: GalleryItem[];
   pngInfo: PngInfoReport | null;
+  /** the library points at one card (`id`: a file dropped again) or says something about it (`id` empty) */
+  libraryNotice: { id: string; message: string } | null;
 }
 
 export const DEFAULT_SWEEP = '0, 0.25, 0.5, 0.75, 1';
@@ -52,4 +54,5 @@ export const initialSession: SessionState = {
   sweep: { text: DEFAULT_SWEEP, targetId: null },
   gallery: [],
   pngInfo: null,
+  libraryNotice: null,
 };

@@ -1,5 +1,6 @@
 import { useId, type KeyboardEvent, type ReactNode } from 'react';
 import { cancelGeneration, generate, MAX_SEED, reuseLastSeed, setParams, setRandomSeed } from '../state/actions/generation.ts';
+import { setPrompt } from '../state/actions/prompt.ts';
 import { SAMPLER_LABELS } from '../state/generation-types.ts';
 import { useStudio } from '../state/store.ts';
 import { PromptTagNotes } from './StackPanel.tsx';
@@ -45,7 +46,7 @@ export function GenerationForm() {
           value={params.prompt}
           placeholder="a small red circle on the left, white background"
           data-testid="prompt"
-          onChange={(e) => setParams({ prompt: e.currentTarget.value })}
+          onChange={(e) => setPrompt(e.currentTarget.value)}
         />
         <PromptTagNotes />
       </div>

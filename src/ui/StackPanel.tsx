@@ -6,10 +6,9 @@ import {
   removeFromStack,
   setEnabled,
   setStrength,
-  unknownTagNames,
 } from '../state/actions/stack.ts';
+import { promptTagError, unknownTagNames } from '../state/actions/prompt.ts';
 import { entryName, type HypernetworkEntry } from '../state/hypernetwork-entry.ts';
-import { promptHypernets } from '../state/prompt-tags.ts';
 import { reachText, stackReach } from '../state/stack-reach.ts';
 import { STRENGTH_MAX, STRENGTH_MIN, STRENGTH_STEP, type AppliedStack, type StackEntry } from '../state/stack-types.ts';
 import { useStudio } from '../state/store.ts';
@@ -302,8 +301,7 @@ function StrengthField({ stem, value, onCommit }: { stem: string; value: number;
 /** Under the prompt: tags naming no loaded hypernetwork, and an unparsable multiplier. */
 export function PromptTagNotes() {
   const unknown = useStudio(selectUnknownNames);
-  const prompt = useStudio((s) => s.generation.params.prompt);
-  const { error } = promptHypernets(prompt);
+  const error = useStudio(promptTagError);
   if (unknown.length === 0 && !error) return null;
   return (
     <div className="tag-notes" data-testid="tag-notes">

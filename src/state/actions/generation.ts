@@ -6,12 +6,11 @@ import { encodePng } from '../../core/formats/png.ts';
 import type { ProgressEvent } from '../../core/progress.ts';
 import type { GenerateRequest, SweepRequest } from '../../engine/api.ts';
 import { getEngine } from '../../engine/client.ts';
-import { losesModel, toUiError, type UiError } from '../errors.ts';
+import { toUiError, type UiError } from '../errors.ts';
 import type { GenerationParams, GenerationProgress, ResultImage } from '../generation-types.ts';
 import { useStudio } from '../store.ts';
 import { addToGallery } from './gallery.ts';
-import { markModelLost, reloadModel } from './models.ts';
-import { applyPromptTags, applyStackForRun, syncStack } from './stack.ts';
+import { applyStackForRun, syncStack } from './stack-sync.ts';
 
 /** The largest seed A1111 (and the engine) accept. */
 export const MAX_SEED = 0xffffffff;
@@ -21,10 +20,9 @@ let running: Promise<void> = Promise.resolve();
 /** A1111's image counter: the 00001 in 00001-<seed>.png. */
 let imageCounter = 0;
 
+/** Sets form fields as they are; the prompt field goes through `prompt.ts` (its tags set the stack). */
 export function setParams(patch: Partial<GenerationParams>): void {
   useStudio.setState((s) => ({ generation: { ...s.generation, params: { ...s.generation.params, ...patch } } }));
-  // `<hypernet:name:mult>` tags select and set hypernetworks of the stack
-  if (patch.prompt !== undefined) applyPromptTags(patch.prompt);
 }
 
 export function setRandomSeed(randomSeed: boolean): void {
@@ -165,13 +163,8 @@ async function run(token: number, request: GenerateRequest, started: number, bac
           ? `Generation was cancelled at step ${progress.step}/${progress.steps}${progress.images > 1 ? ` of image ${progress.image + 1}/${progress.images}` : ''}.`
           : 'Generation was cancelled.';
     }
-    // the client restarts the worker after a lost device or a crash: the model must be loaded again
-    if (losesModel(error)) markModelLost(error.message);
-    // a lost GPU device: the engine reloads the model at once; the form, stack and gallery are kept
-    if (error.code === 'device-lost') {
-      error.message = `${error.message} The model is being reloaded; your settings are kept.`;
-      void reloadModel();
-    }
+    // the client reported the loss (models.ts marks the model lost and, after a device loss, reloads it)
+    if (error.code === 'device-lost') error.message = `${error.message} The model is being reloaded; your settings are kept.`;
     useStudio.setState((s) => ({ generation: { ...s.generation, status: 'idle', progress: null, preview: null, error } }));
   }
   // stack changes made during the run were held back: the engine refuses them while it generates

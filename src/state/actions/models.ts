@@ -3,12 +3,12 @@
  * serialized (the engine holds one pipeline) and the latest request wins: an older one still queued is skipped.
  */
 import type { ProgressEvent } from '../../core/progress.ts';
-import { getEngine } from '../../engine/client.ts';
+import { getEngine, onEngineLost } from '../../engine/client.ts';
 import { losesModel, toUiError } from '../errors.ts';
 import { BACKEND_CHOICES, DEMO_MODEL, type BackendChoice, type LoadStep, type ModelSpec } from '../model-types.ts';
 import { useStudio } from '../store.ts';
 import { cancelGeneration, whenIdle } from './generation.ts';
-import { forgetAppliedStack, syncStack } from './stack.ts';
+import { forgetAppliedStack, syncStack } from './stack-sync.ts';
 
 /** Networks warmed up at load (`compile` events), in the order the engine reports them. */
 const WARMUP_NETWORKS = 3;
@@ -69,13 +69,18 @@ export function setBackendChoice(choice: BackendChoice): Promise<void> {
   return loadModel(undefined, choice);
 }
 
-/** The generation actions call this when the engine lost the model (device lost, worker crashed). */
-export function markModelLost(message: string): void {
+/**
+ * The one subscriber to the engine's loss event (a lost GPU device, a crashed worker): a loaded model is gone,
+ * and after a device loss it is loaded again at once; the form, stack and gallery are kept.
+ */
+onEngineLost(({ cause, message }) => {
+  if (useStudio.getState().model.status !== 'ready') return; // a load in flight fails by itself
   forgetAppliedStack();
   useStudio.setState((s) => ({
-    model: { ...s.model, status: 'lost', step: null, fraction: 0, info: null, error: { code: 'device-lost', message, details: {} } },
+    model: { ...s.model, status: 'lost', step: null, fraction: 0, info: null, error: { code: cause === 'crashed' ? 'engine-crashed' : 'device-lost', message, details: {} } },
   }));
-}
+  if (cause === 'device-lost') void reloadModel();
+});
 
 async function runLoad(token: number, spec: ModelSpec, backend: BackendChoice): Promise<void> {
   if (token !== loadToken) return; // a newer load was asked for while this one waited

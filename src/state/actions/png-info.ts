@@ -11,7 +11,8 @@ import type { PngInfoReport } from '../session-types.ts';
 import { useStudio } from '../store.ts';
 import { setParams } from './generation.ts';
 import { addHypernetworkFiles } from './hypernetworks.ts';
-import { entryForName, setEnabled } from './stack.ts';
+import { applyPromptTags } from './prompt.ts';
+import { entryForName } from './stack.ts';
 
 function report(pngInfo: PngInfoReport | null): void {
   useStudio.setState((s) => ({ session: { ...s.session, pngInfo } }));
@@ -69,8 +70,9 @@ export function applyInfotext(text: string, fileName: string): PngInfoReport {
   } else if (loaded && parsed.model.hash && loaded.modelHash && parsed.model.hash !== loaded.modelHash) {
     notes.push(`Its model hash ${parsed.model.hash} differs from the loaded model's ${loaded.modelHash}.`);
   }
-  // the prompt's tags select and set the stack (setParams → applyPromptTags)
+  // the prompt's tags select and set the stack: exactly its tags, every other entry switched off
   setParams(parsed.patch);
+  applyPromptTags(parsed.patch.prompt);
   const state = useStudio.getState();
   const named = new Set<string>();
   const applied: { name: string; strength: number }[] = [];
@@ -85,8 +87,6 @@ export function applyInfotext(text: string, fileName: string): PngInfoReport {
     named.add(id);
     applied.push({ name: tag.name, strength: tag.multiplier });
   }
-  // the PNG's stack is exactly its tags: other enabled entries are switched off
-  for (const e of state.stack.entries) if (e.enabled && !named.has(e.id)) setEnabled(e.id, false);
   const result: PngInfoReport = { fileName, ok: true, restored: parsed.restored, missing, applied, notes };
   report(result);
   return result;

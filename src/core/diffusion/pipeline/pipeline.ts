@@ -16,7 +16,7 @@ import { MODEL_FILES, parseJsonFile, readOptionalJson, requireFile, type ModelSo
 import { ContextModel, runtimeError, strengthTensors, TextEncoderModel, UnetModel, VaeDecoderModel, type ContextFeeds, type UnetContexts } from './networks.ts';
 import { residencyFor, type TensorResidency } from '../../onnx/residency.ts';
 import { MAX_SWEEP, planSweep, type SweepReport, type SweepRequest } from './sweep.ts';
-import { prepareUnet, strengthInputName, type PatchReport } from '../../onnx/index.ts';
+import { decodeModel, findAttentionSites, prepareUnet, strengthInputName, type PatchReport } from '../../onnx/index.ts';
 import type { Hypernetwork } from '../../hypernetwork/types.ts';
 
 export interface GenerateRequest {
@@ -87,6 +87,11 @@ export interface PipelineInfo {
   readonly sizeStep: number;
   /** A1111-style short hash: the first 10 hex digits of the U-Net file's SHA-256 */
   readonly modelHash: string;
+  /**
+   * The widths a hypernetwork module can act on (the attention K/V inputs: U-Net widths and the text width),
+   * ascending; a hypernetwork with none of them changes nothing. Null when the graph's attention is not found.
+   */
+  readonly attentionWidths: readonly number[] | null;
 }
 
 export interface LoadOptions {
@@ -135,6 +140,14 @@ function repeat(data: Float32Array, times: number): Float32Array {
 async function shortHash(bytes: Uint8Array): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
   return Array.from(digest.subarray(0, 5), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function attentionWidths(unet: Uint8Array): number[] | null {
+  try {
+    return [...new Set(findAttentionSites(decodeModel(unet).graph).sites.map((s) => s.width))].sort((a, b) => a - b);
+  } catch {
+    return null; // fused attention and the like: setHypernetworks says why
+  }
 }
 
 /** A hypernetwork in the U-Net, with its multiplier. */
@@ -229,6 +242,7 @@ export class StableDiffusionPipeline {
       defaultSize: (numberField(unetConfig, 'sample_size') ?? 64) * vaeScale,
       sizeStep: vaeScale * 2 ** Math.max(0, (Array.isArray(unetConfig.block_out_channels) ? unetConfig.block_out_channels.length : 1) - 1),
       modelHash,
+      attentionWidths: attentionWidths(unetBytes),
     };
     const pipeline = new StableDiffusionPipeline(info, tokenizer, schedule, textEncoder, unet, vae, ort, unetFiles);
     if (opts.warmup) await pipeline.warmup(opts.onProgress);

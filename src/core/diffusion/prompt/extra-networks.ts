@@ -1,23 +1,11 @@
 /**
- * A1111 extra-network tags (`modules/extra_networks.py`): every `<kind:args>` matching `<(\w+):([^>]+)>` is
- * removed from the positive prompt before CLIP sees it; `<hypernet:NAME[:MULT]>` selects a hypernetwork with
- * MULT parsed by Python float() (default 1.0). See shared/docs/hypernetwork-format.md §5.
+ * The positive prompt as A1111's extra-network step leaves it (`modules/extra_networks.py`): every extra-network
+ * tag removed before CLIP sees the text, and the `<hypernet:…>` tags it selects. The grammar is in
+ * `hypernet-tags.ts`.
  */
-import { pyFloat } from './pyfloat';
+import { extraNetworkTags, parseHypernetTags, withoutExtraNetworkTags, type ExtraNetworkTag, type HypernetTag } from './hypernet-tags.ts';
 
-export interface ExtraNetworkTag {
-  /** Tag kind, e.g. "hypernet", "lora". */
-  kind: string;
-  /** The argument string split on ':' (items[0] is the name). */
-  items: string[];
-  /** Where the tag started in the original prompt. */
-  index: number;
-}
-
-export interface HypernetTag {
-  name: string;
-  multiplier: number;
-}
+export type { ExtraNetworkTag, HypernetTag };
 
 export interface ExtraNetworksResult {
   /** The prompt with every extra-network tag removed (nothing else changes). */
@@ -33,27 +21,8 @@ export interface ExtraNetworksResult {
   hypernetError?: string;
 }
 
-/** Python's `\w` is Unicode: letters, numbers, underscore. */
-const RE_EXTRA_NET = /<([\p{L}\p{N}_]+):([^>]+)>/gu;
-
 export function parseExtraNetworks(prompt: string): ExtraNetworksResult {
-  const tags: ExtraNetworkTag[] = [];
-  const cleaned = prompt.replace(RE_EXTRA_NET, (_m, kind: string, args: string, index: number) => {
-    tags.push({ kind, items: args.split(':'), index });
-    return '';
-  });
-  const hypernets: HypernetTag[] = [];
-  let hypernetError: string | undefined;
-  for (const t of tags) {
-    if (t.kind !== 'hypernet') continue;
-    const name = t.items[0] ?? '';
-    const raw = t.items[1];
-    const multiplier = raw === undefined ? 1.0 : pyFloat(raw);
-    if (multiplier === undefined) {
-      hypernetError = `could not convert string to float: '${raw ?? ''}' in <hypernet:${t.items.join(':')}>`;
-      break;
-    }
-    hypernets.push({ name, multiplier });
-  }
-  return hypernetError === undefined ? { prompt: cleaned, tags, hypernets } : { prompt: cleaned, tags, hypernets: [], hypernetError };
+  const { tags: hypernets, error } = parseHypernetTags(prompt);
+  const result = { prompt: withoutExtraNetworkTags(prompt), tags: extraNetworkTags(prompt), hypernets };
+  return error === null ? result : { ...result, hypernetError: error };
 }
