@@ -1,6 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { restoreHypernetworks } from './state/actions/hypernetworks.ts';
+import { restoreSession } from './state/actions/session.ts';
 import { startPwa } from './pwa/register.ts';
 import { startStudio } from './state/actions/models.ts';
 import { App } from './ui/App.tsx';
@@ -14,10 +14,11 @@ createRoot(root).render(
   </StrictMode>,
 );
 
+// The last session's form comes back first (its size applies if the same model loads), then its hypernetwork
+// files (re-read from the bytes kept in IndexedDB), its stack and its gallery (OPFS).
+void restoreSession();
 // The embedded demo model (or the folder `?model=` names) loads at once, on the backend `?backend=` names.
 void startStudio(window.location.search);
-// Hypernetworks dropped on earlier visits come back as cards (re-read from the bytes kept in IndexedDB).
-void restoreHypernetworks();
 
 // Offline use: the service worker precaches the app, onnxruntime, the demo model and hypernetworks (production builds).
 startPwa();

@@ -1,6 +1,7 @@
 /** The session slice: live mode, strength sweeps, this session's gallery, the last PNG Info import. */
 import type { SweepInfo } from '../engine/api.ts';
 import type { ResultImage } from './generation-types.ts';
+import type { KeptState } from './hypernetwork-entry.ts';
 
 export type { SweepInfo };
 
@@ -39,13 +40,15 @@ export interface SessionState {
   liveRun: boolean;
   sweep: SweepSettings;
   gallery: GalleryItem[];
+  /** the last write of the kept gallery (OPFS); null: not kept (no OPFS) or nothing written yet */
+  galleryKept: KeptState | null;
   pngInfo: PngInfoReport | null;
   /** the library points at one card (`id`: a file dropped again) or says something about it (`id` empty) */
   libraryNotice: { id: string; message: string } | null;
 }
 
 export const DEFAULT_SWEEP = '0, 0.25, 0.5, 0.75, 1';
-/** Oldest images leave the gallery beyond this (RGBA stays in memory: 64 MiB at 512² × 256). */
+/** Oldest images leave the gallery beyond this (RGBA stays in memory: 256 MiB at 512² × 256). */
 export const GALLERY_LIMIT = 256;
 
 export const initialSession: SessionState = {
@@ -53,6 +56,7 @@ export const initialSession: SessionState = {
   liveRun: false,
   sweep: { text: DEFAULT_SWEEP, targetId: null },
   gallery: [],
+  galleryKept: null,
   pngInfo: null,
   libraryNotice: null,
 };

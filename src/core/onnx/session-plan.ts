@@ -16,6 +16,9 @@ export function planSession({ backend, externalData, gpuOutputs }: SessionPlanIn
   const options: OrtSessionOptions = {
     executionProviders: [backend],
     graphOptimizationLevel: 'all',
+    // onnxruntime prints its warnings (e.g. VerifyEachNodeIsAssignedToAnEp: some nodes run on the CPU, which is
+    // by design) with console.error on every load; errors (3) and fatal ones stay visible
+    logSeverityLevel: 3,
   };
   if (externalData?.length) options.externalData = externalData.map(({ path, data }) => ({ path, data }));
   if (backend === 'webgpu' && gpuOutputs?.length) {

@@ -2,14 +2,13 @@
  * Actions of the generation slice: the form's parameters, one run at a time through the engine, its progress
  * and results, cancel, and the PNG of a result (A1111's `parameters` text chunk included).
  */
-import { encodePng } from '../../core/formats/png.ts';
 import type { ProgressEvent } from '../../core/progress.ts';
 import type { GenerateRequest, SweepRequest } from '../../engine/api.ts';
 import { getEngine } from '../../engine/client.ts';
 import { toUiError, type UiError } from '../errors.ts';
 import type { GenerationParams, GenerationProgress, ResultImage } from '../generation-types.ts';
 import { useStudio } from '../store.ts';
-import { addToGallery } from './gallery.ts';
+import { addToGallery, imagePng } from './gallery.ts';
 import { applyStackForRun, syncStack } from './stack-sync.ts';
 
 /** The largest seed A1111 (and the engine) accept. */
@@ -139,7 +138,7 @@ async function run(token: number, request: GenerateRequest, started: number, bac
         ...(image.strength === undefined ? {} : { strength: image.strength }),
       };
     });
-    addToGallery(results, response.sweep);
+    void addToGallery(results, response.sweep);
     const { encodeMs, denoiseMs, decodeMs, unetCalls } = response.timings;
     useStudio.setState((s) => ({
       generation: {
@@ -212,6 +211,15 @@ function setError(error: UiError): void {
 
 /** The PNG of a result, with A1111's `parameters` text, as A1111 saves it. */
 export function resultPng(image: ResultImage): Blob {
-  const png = encodePng({ width: image.width, height: image.height, data: image.rgba }, { parameters: image.infotext });
-  return new Blob([png as Uint8Array<ArrayBuffer>], { type: 'image/png' });
+  return new Blob([imagePng(image) as Uint8Array<ArrayBuffer>], { type: 'image/png' });
+}
+
+/** The file counter continues after the kept gallery's highest number (A1111 counts on across sessions). */
+export function continueImageCounter(from: number): void {
+  imageCounter = Math.max(imageCounter, from);
+}
+
+/** Back to 00001 (tests: a fresh page). */
+export function resetImageCounter(): void {
+  imageCounter = 0;
 }

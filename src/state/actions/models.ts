@@ -111,13 +111,14 @@ async function runLoad(token: number, spec: ModelSpec, backend: BackendChoice): 
       const previous = s.model.info;
       const { params } = s.generation;
       const sizeFits = (v: number | null) => v !== null && v % info.sizeStep === 0;
-      const sameModel = previous?.name === info.name;
+      const sameModel = (previous?.name ?? s.generation.sizeModel) === info.name;
       const keep = sameModel && sizeFits(params.width) && sizeFits(params.height);
       return {
         model: { ...s.model, status: 'ready', step: null, fraction: 1, info, error: null },
         generation: {
           ...s.generation,
           params: keep ? params : { ...params, width: info.defaultSize, height: info.defaultSize },
+          sizeModel: info.name,
           // a "no model" or lost-model error shown in the output panel is resolved by this load
           error: s.generation.error && (losesModel(s.generation.error) || s.generation.error.code === 'no-model') ? null : s.generation.error,
         },
