@@ -4,7 +4,7 @@ import { restoreSession } from './state/actions/session.ts';
 import { startPwa } from './pwa/register.ts';
 import { startStudio } from './state/actions/models.ts';
 import { App } from './ui/App.tsx';
-import './ui/styles.css';
+import './ui/theme.css';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');

@@ -5,6 +5,7 @@ import { Gallery } from './Gallery.tsx';
 import { GenerationPanel } from './GenerationPanel.tsx';
 import { ModelsDialog } from './ModelsDialog.tsx';
 import { PngInfoPanel } from './PngInfoPanel.tsx';
+import './App.css';
 
 export function App() {
   return (

@@ -1,4 +1,5 @@
 import { PwaStatus } from './PwaStatus.tsx';
+import './AppHeader.css';
 
 export function AppHeader() {
   return (

@@ -5,6 +5,7 @@ import { importDroppedFolder } from './folder-import.ts';
 // PNGs dropped go to PNG Info, everything else to the hypernetwork library
 import { addDroppedFiles } from '../state/actions/png-info.ts';
 import { useStudio } from '../state/store.ts';
+import './DropZone.css';
 
 const ACCEPTED = '.pt,.pth,.ckpt';
 

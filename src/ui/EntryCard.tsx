@@ -5,6 +5,7 @@ import { useStudio } from '../state/store.ts';
 import { entryName, type EntryError, type HypernetworkEntry } from '../state/hypernetwork-entry.ts';
 import { formatBytes } from './format.ts';
 import { HypernetworkFacts } from './HypernetworkFacts.tsx';
+import './EntryCard.css';
 
 /** One file: a spinner while the worker reads it, then its facts or the reason it was refused. */
 export function EntryCard({ entry }: { entry: HypernetworkEntry }) {

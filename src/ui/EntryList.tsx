@@ -1,6 +1,7 @@
 import { useStudio } from '../state/store.ts';
 import { clearHypernetworks } from '../state/actions/hypernetworks.ts';
 import { EntryCard } from './EntryCard.tsx';
+import './EntryList.css';
 
 /** The cards, in drop order. */
 export function EntryList() {

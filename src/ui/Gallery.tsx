@@ -4,6 +4,7 @@ import type { GalleryItem } from '../state/session-types.ts';
 import { useStudio } from '../state/store.ts';
 import { downloadResult } from './download.ts';
 import { RgbaCanvas } from './RgbaCanvas.tsx';
+import './Gallery.css';
 
 const asImage = (g: GalleryItem) => ({ width: g.width, height: g.height, data: g.rgba });
 

@@ -4,6 +4,7 @@ import { setPrompt } from '../state/actions/prompt.ts';
 import { SAMPLER_LABELS } from '../state/generation-types.ts';
 import { useStudio } from '../state/store.ts';
 import { PromptTagNotes } from './StackPanel.tsx';
+import './GenerationForm.css';
 
 /** Ctrl+Enter (Cmd+Enter on macOS) anywhere in the form generates, as in A1111. */
 function onFormKeyDown(event: KeyboardEvent<HTMLFormElement>): void {

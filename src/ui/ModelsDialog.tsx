@@ -16,6 +16,7 @@ import type { ImportState, InstalledModel, StorageState } from '../state/storage
 import { directoryPicker, importDroppedFolder, importFromInput, importFromPicker } from './folder-import.ts';
 import { formatBytes, formatDuration } from './format.ts';
 import { ProgressBar } from './ModelBar.tsx';
+import './ModelsDialog.css';
 
 /** The Models dialog: the built-in demo and the installed models (load, verify, delete), the quota, imports. */
 export function ModelsDialog() {

@@ -1,4 +1,5 @@
 import { applyUpdate, dismissUpdate, usePwa } from '../pwa/pwa-store.ts';
+import './PwaStatus.css';
 
 /** "Offline ready" once the service worker holds everything; "Update available — Reload" when a new version waits. */
 export function PwaStatus() {

@@ -12,6 +12,7 @@ import { entryName, type HypernetworkEntry } from '../state/hypernetwork-entry.t
 import { reachText, stackReach } from '../state/stack-reach.ts';
 import { STRENGTH_MAX, STRENGTH_MIN, STRENGTH_STEP, type AppliedStack, type StackEntry } from '../state/stack-types.ts';
 import { useStudio } from '../state/store.ts';
+import './StackPanel.css';
 
 /** The drag type of a stack row (files dragged from the desktop carry "Files" and go to the library instead). */
 const ROW_TYPE = 'application/x-hnstudio-stack-entry';

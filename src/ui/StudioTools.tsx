@@ -2,6 +2,7 @@ import { useEffect, useId } from 'react';
 import { commitStrengthChange, setLiveMode } from '../state/actions/live.ts';
 import { runSweep, setSweepTarget, setSweepText, sweepBlocker, sweepTarget, sweepTargets } from '../state/actions/sweep.ts';
 import { useStudio } from '../state/store.ts';
+import './StudioTools.css';
 
 /** The stack's strength controls whose committed changes drive live mode (slider released, value entered). */
 const STRENGTH_CONTROLS = '[data-testid="stack-slider"], [data-testid="stack-number"]';
