@@ -1,10 +1,11 @@
+// the theme first: components' own stylesheets (imported by them) come after it and refine it
+import './ui/theme.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { restoreSession } from './state/actions/session.ts';
 import { startPwa } from './pwa/register.ts';
 import { startStudio } from './state/actions/models.ts';
 import { App } from './ui/App.tsx';
-import './ui/theme.css';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');

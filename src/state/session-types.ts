@@ -33,6 +33,17 @@ export interface PngInfoReport {
   notes: string[];
 }
 
+/** How the library lists its files. */
+export type LibrarySort = 'added' | 'file' | 'name' | 'size' | 'status';
+
+export interface LibraryView {
+  /** shows the files whose file name, tag name or internal name contains it (any case) */
+  filter: string;
+  sort: LibrarySort;
+  /** cards opened or closed by the user, by entry id (others: open when the file failed or is the only one) */
+  open: Record<string, boolean>;
+}
+
 export interface SessionState {
   /** live mode: with a fixed seed, committing a strength change re-generates at once */
   live: boolean;
@@ -43,11 +54,14 @@ export interface SessionState {
   /** the last write of the kept gallery (OPFS); null: not kept (no OPFS) or nothing written yet */
   galleryKept: KeptState | null;
   pngInfo: PngInfoReport | null;
+  library: LibraryView;
   /** the library points at one card (`id`: a file dropped again) or says something about it (`id` empty) */
   libraryNotice: { id: string; message: string } | null;
 }
 
 export const DEFAULT_SWEEP = '0, 0.25, 0.5, 0.75, 1';
+export { GALLERY_STORE_BYTES } from '../storage/gallery-store.ts';
+
 /** Oldest images leave the gallery beyond this (RGBA stays in memory: 256 MiB at 512² × 256). */
 export const GALLERY_LIMIT = 256;
 
@@ -59,4 +73,5 @@ export const initialSession: SessionState = {
   galleryKept: null,
   pngInfo: null,
   libraryNotice: null,
+  library: { filter: '', sort: 'added', open: {} },
 };

@@ -27,8 +27,8 @@ interface IndexEntry extends GalleryMeta {
   bytes: number;
 }
 
-/** The kept gallery's size cap: with 512² SD images (~400 kB each) about 160 images; demo images are ~10 kB. */
-export const GALLERY_STORE_BYTES = 64 * 1024 * 1024;
+/** The kept gallery's size cap: with 512² SD images (~400 kB each) about 250 images; demo images are ~10 kB. */
+export const GALLERY_STORE_BYTES = 100 * 1000 * 1000;
 
 const DIR = 'gallery';
 const INDEX = `${DIR}/index.json`;

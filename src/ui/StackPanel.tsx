@@ -1,4 +1,5 @@
 import { useId, useRef, useState, type DragEvent } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import {
   clearStack,
   moveStackEntry,
@@ -8,6 +9,7 @@ import {
   setStrength,
 } from '../state/actions/stack.ts';
 import { promptTagError, unknownTagNames } from '../state/actions/prompt.ts';
+import { entryMismatch } from '../state/actions/stack-sync.ts';
 import { entryName, type HypernetworkEntry } from '../state/hypernetwork-entry.ts';
 import { reachText, stackReach } from '../state/stack-reach.ts';
 import { STRENGTH_MAX, STRENGTH_MIN, STRENGTH_STEP, type AppliedStack, type StackEntry } from '../state/stack-types.ts';
@@ -32,6 +34,7 @@ export function StackPanel() {
   const titleId = useId();
   const [dragging, setDragging] = useState<string | null>(null);
   const enabledCount = entries.filter((e) => e.enabled).length;
+  const inert = useStudio((s) => s.stack.entries.filter((e) => e.enabled && entryMismatch(s, e.id)).length);
 
   return (
     <section
@@ -63,7 +66,8 @@ export function StackPanel() {
             'Updating strengths…'
           ) : applied && modelReady ? (
             <span className="muted">
-              {applied.ids.length === 0 ? 'Base U-Net' : `${applied.ids.length} in the U-Net`} · {applied.info.sessionCreations}{' '}
+              {applied.ids.length === 0 ? 'Base U-Net' : `${applied.ids.length} in the U-Net`}
+              {inert > 0 && ` · ${inert} with no matching width, left out`} · {applied.info.sessionCreations}{' '}
               {applied.info.sessionCreations === 1 ? 'session' : 'sessions'} built
             </span>
           ) : null}
@@ -146,9 +150,12 @@ function StackRow({ entry, index, count, library, applied, modelReady, dragging,
   const stem = stemFor(library, entry.id);
   const name = file?.status === 'ready' && file.card.name !== stem ? file.card.name : null;
   const appliedIndex = applied ? applied.ids.indexOf(entry.id) : -1;
+  const mismatch = useStudio((s) => entryMismatch(s, entry.id));
   const reach = !entry.enabled
     ? 'off'
-    : !modelReady
+    : mismatch
+      ? mismatch
+      : !modelReady
       ? 'load a model to see what it touches'
       : appliedIndex >= 0 && applied
         ? reachText(stackReach(applied.info, appliedIndex))
@@ -268,8 +275,13 @@ function StackRow({ entry, index, count, library, applied, modelReady, dragging,
         />
         <StrengthField stem={stem} value={entry.strength} onCommit={(v) => setStrength(entry.id, v)} />
       </div>
-      <p className={`stack-reach${entry.enabled ? '' : ' muted'}`} data-testid="stack-reach" title="What this hypernetwork touches in the loaded model">
-        {reach}
+      <p
+        className={`stack-reach${entry.enabled ? '' : ' muted'}${entry.enabled && mismatch ? ' is-warn' : ''}`}
+        data-testid="stack-reach"
+        data-mismatch={entry.enabled && mismatch !== null}
+        title="What this hypernetwork touches in the loaded model"
+      >
+        {entry.enabled && mismatch && <span className="badge badge-warn">does nothing here</span>} {reach}
       </p>
     </li>
   );
@@ -301,7 +313,7 @@ function StrengthField({ stem, value, onCommit }: { stem: string; value: number;
 
 /** Under the prompt: tags naming no loaded hypernetwork, and an unparsable multiplier. */
 export function PromptTagNotes() {
-  const unknown = useStudio(selectUnknownNames);
+  const unknown = useStudio(useShallow(unknownTagNames));
   const error = useStudio(promptTagError);
   if (unknown.length === 0 && !error) return null;
   return (
@@ -319,13 +331,4 @@ export function PromptTagNotes() {
       )}
     </div>
   );
-}
-
-let lastNames: string[] = [];
-/** Unknown tag names, the same array while they do not change (a stable zustand selector result). */
-function selectUnknownNames(state: Parameters<typeof unknownTagNames>[0]): string[] {
-  const names = unknownTagNames(state);
-  if (names.length === lastNames.length && names.every((n, i) => n === lastNames[i])) return lastNames;
-  lastNames = names;
-  return names;
 }

@@ -10,6 +10,7 @@ import { EngineCrashedError, getEngine } from '../../engine/client.ts';
 import { entryName, type EntryError, type HypernetworkEntry } from '../hypernetwork-entry.ts';
 import { useStudio } from '../store.ts';
 import { forgetKept, keepFile, keepName, keptFiles } from './hypernetwork-keep.ts';
+import { setEntryOpen, setLibraryFilter } from './library-view.ts';
 import { applyPromptTags } from './prompt.ts';
 import { dropFromStack, renameEntry } from './stack.ts';
 
@@ -160,6 +161,9 @@ async function droppedAsTwin(id: string, sha256: string): Promise<boolean> {
   useStudio.setState((s) => ({ hypernetworks: s.hypernetworks.filter((e) => e.id !== id) }));
   if (self.storeKey) await forgetKept(self.storeKey).catch(() => undefined);
   setFocus({ id: twin.id, message: `${self.fileName} is already loaded${twin.status === 'ready' ? ` as “${entryName(twin)}”` : ''} (the same bytes).` });
+  // the card shows whatever the list's filter
+  setLibraryFilter('');
+  setEntryOpen(twin.id, true);
   return true;
 }
 

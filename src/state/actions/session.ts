@@ -4,8 +4,8 @@
  * files in IndexedDB (`hypernetwork-keep.ts`). At startup the form comes back at once, the stack once the kept
  * files have been read again; from then on every change is written.
  */
-import { browserKeyValueStore, loadSession, saveSession, type KeyValueStore, type SavedSession } from '../../storage/session-store.ts';
-import { initialParams } from '../generation-types.ts';
+import { browserKeyValueStore, readRecord, writeRecord, type KeyValueStore } from '../../storage/session-store.ts';
+import { initialParams, type GenerationParams } from '../generation-types.ts';
 import type { StackEntry } from '../stack-types.ts';
 import { useStudio, type StudioState } from '../store.ts';
 import { continueImageCounter } from './generation.ts';
@@ -26,22 +26,53 @@ function getKv(): KeyValueStore | null {
   return kv;
 }
 
+/** The record kept in localStorage: the form, the stack by file hash, the sweep. */
+export interface SavedSession extends GenerationParams {
+  /** the model the size was chosen for: another model starts at its own default size */
+  sizeModel: string | null;
+  stack: { sha256: string; enabled: boolean; strength: number }[];
+  sweepText: string;
+}
+
+const KEY = 'hnstudio.session.v1';
+
+const isString = (v: unknown) => typeof v === 'string';
+const isNumber = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+const isSize = (v: unknown) => v === null || (typeof v === 'number' && Number.isInteger(v));
+const isStackEntry = (e: unknown) => {
+  const o = e as Partial<SavedSession['stack'][number]> | null;
+  return !!o && typeof o.sha256 === 'string' && /^[0-9a-f]{64}$/.test(o.sha256) && typeof o.enabled === 'boolean' && isNumber(o.strength);
+};
+
+/** Each field's check: a damaged or older record is read field by field, the rest keeps its defaults. */
+const FIELDS: { [K in keyof SavedSession]: (v: unknown) => boolean } = {
+  prompt: isString,
+  negativePrompt: isString,
+  sampler: isString,
+  steps: isNumber,
+  cfgScale: isNumber,
+  seed: isNumber,
+  randomSeed: (v) => typeof v === 'boolean',
+  width: isSize,
+  height: isSize,
+  batchCount: isNumber,
+  sizeModel: (v) => v === null || isString(v),
+  stack: (v) => Array.isArray(v) && v.every(isStackEntry),
+  sweepText: isString,
+};
+
+function parseSaved(raw: unknown): Partial<SavedSession> {
+  if (!raw || typeof raw !== 'object') return {};
+  const o = raw as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(FIELDS).flatMap(([key, ok]) => (ok(o[key]) ? [[key, o[key]]] : []))) as Partial<SavedSession>;
+}
+
 /** What is kept of the state now. */
 export function sessionSnapshot(state: StudioState): SavedSession {
-  const { params, sizeModel } = state.generation;
   const sha = (id: string) => state.hypernetworks.find((e) => e.id === id)?.sha256;
   return {
-    prompt: params.prompt,
-    negativePrompt: params.negativePrompt,
-    sampler: params.sampler,
-    steps: params.steps,
-    cfgScale: params.cfgScale,
-    seed: params.seed,
-    randomSeed: params.randomSeed,
-    width: params.width,
-    height: params.height,
-    batchCount: params.batchCount,
-    sizeModel: state.model.info?.name ?? sizeModel,
+    ...state.generation.params,
+    sizeModel: state.model.info?.name ?? state.generation.sizeModel,
     stack: state.stack.entries.flatMap((e) => {
       const sha256 = sha(e.id);
       return sha256 ? [{ sha256, enabled: e.enabled, strength: e.strength }] : [];
@@ -57,7 +88,7 @@ export function sessionSnapshot(state: StudioState): SavedSession {
  */
 export async function restoreSession(): Promise<() => void> {
   const store = getKv();
-  const saved = store ? loadSession(store) : {};
+  const saved = store ? parseSaved(readRecord(store, KEY)) : {};
   const { stack: savedStack, sweepText, sizeModel, ...form } = saved;
   // numbers out of range stay as typed: the engine says what a valid value is, as it does for typed ones
   useStudio.setState((s) => ({
@@ -91,7 +122,7 @@ function keepChanges(): () => void {
     const text = JSON.stringify(snapshot);
     if (text === last) return;
     last = text;
-    saveSession(store, snapshot);
+    writeRecord(store, KEY, snapshot);
   };
   write(useStudio.getState());
   return useStudio.subscribe(write);
