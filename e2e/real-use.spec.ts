@@ -106,8 +106,13 @@ test.describe('on WASM with the demo model', () => {
 
     // a real click on the knob (the visible part), not on the hidden checkbox
     const live = page.getByRole('switch', { name: 'Live mode' });
-    const knob = await page.getByTestId('studio-tools').locator('.switch-track').first().boundingBox();
-    await page.mouse.click(knob!.x + knob!.width * 0.3, knob!.y + knob!.height / 2);
+    const clickKnob = async (at: number) => {
+      const track = page.getByTestId('studio-tools').locator('.switch-track').first();
+      await track.scrollIntoViewIfNeeded();
+      const box = (await track.boundingBox())!;
+      await page.mouse.click(box.x + box.width * at, box.y + box.height / 2);
+    };
+    await clickKnob(0.3); // the knob sits on the left when off
     await expect(live).toBeChecked();
 
     const before = await resultNames(page);
@@ -117,7 +122,7 @@ test.describe('on WASM with the demo model', () => {
     await expect(page.getByTestId('result-infotext')).toContainText('<hypernet:stripes:0.35>');
     await expect(stackRow(page, 'stripes')).toHaveAttribute('data-strength', '0.35');
 
-    await page.mouse.click(knob!.x + knob!.width * 0.7, knob!.y + knob!.height / 2);
+    await clickKnob(0.7); // and on the right when on
     await expect(live).not.toBeChecked();
   });
 
