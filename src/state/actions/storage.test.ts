@@ -74,6 +74,21 @@ describe('storage actions', () => {
     expect(fs.files.size).toBe(0);
   });
 
+  it('a delete that fails says why and keeps the model listed; the row says "Deleting…" until it is done', async () => {
+    await importModelFolder(demoFolder());
+    const id = storage().models[0]!.id;
+    const removeDir = vi.spyOn(fs, 'removeDir').mockRejectedValueOnce(Object.assign(new Error('The file is in use.'), { name: 'NoModificationAllowedError' }));
+    const done = deleteInstalledModel(id);
+    expect(storage().deleting).toEqual({ id, error: null });
+    await done;
+    expect(storage().deleting).toMatchObject({ id, error: { message: expect.stringContaining('The file is in use.') } });
+    expect(storage().models.map((m) => m.id)).toEqual([id]);
+    removeDir.mockRestore();
+    await deleteInstalledModel(id);
+    expect(storage().deleting).toBeNull();
+    expect(storage().models).toEqual([]);
+  });
+
   it('replaces the damaged model a re-import was offered for', async () => {
     await importModelFolder(demoFolder());
     const old = storage().models[0]!.id;
