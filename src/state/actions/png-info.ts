@@ -13,6 +13,7 @@ import { setParams } from './generation.ts';
 import { addHypernetworkFiles } from './hypernetworks.ts';
 import { applyPromptTags } from './prompt.ts';
 import { entryForName } from './stack.ts';
+import { entryMismatch } from './stack-sync.ts';
 
 function report(pngInfo: PngInfoReport | null): void {
   useStudio.setState((s) => ({ session: { ...s.session, pngInfo } }));
@@ -86,6 +87,8 @@ export function applyInfotext(text: string, fileName: string): PngInfoReport {
     if (named.has(id)) continue;
     named.add(id);
     applied.push({ name: tag.name, strength: tag.multiplier });
+    const mismatch = entryMismatch(state, id);
+    if (mismatch) notes.push(`${tag.name}: ${mismatch}`);
   }
   const result: PngInfoReport = { fileName, ok: true, restored: parsed.restored, missing, applied, notes };
   report(result);

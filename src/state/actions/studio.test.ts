@@ -96,6 +96,9 @@ describe('a hypernetwork that matches no width of the model', () => {
     // the others still sweep
     setSweepTarget(idOf('invert.pt'));
     expect(sweepBlocker(state())).toBeNull();
+    // PNG Info naming it says it changes nothing here
+    const report = applyInfotext('a cat <hypernet:sd1-style:0.5>\nSteps: 5, Seed: 1', 'x.png');
+    expect(report.notes).toContainEqual(expect.stringMatching(/^sd1-style: Matches no width of sd-shapes-demo/));
   });
 });
 
