@@ -10,7 +10,8 @@ import { expect, test } from '@playwright/test';
 import { createServer, type ViteDevServer } from 'vite';
 import { waitForModel, watchPage } from './support/generation-page.ts';
 
-const PORT = Number(process.env.E2E_PORT ?? 4173) + 1;
+// beside the preview server of this checkout (E2E_PORT) and clear of other checkouts' ports (4310–4319)
+const PORT = Number(process.env.E2E_PORT ?? 4173) + 100;
 
 let server: ViteDevServer;
 let cacheDir: string;
