@@ -3,7 +3,7 @@ import { cancelGeneration, generate, MAX_SEED, reuseLastSeed, setParams, setRand
 import { setPrompt } from '../state/actions/prompt.ts';
 import { SAMPLER_LABELS } from '../state/generation-types.ts';
 import { useStudio } from '../state/store.ts';
-import { PromptTagNotes } from './StackPanel.tsx';
+import { PromptTagNotes } from './PromptTagNotes.tsx';
 import './GenerationForm.css';
 
 /** Ctrl+Enter (Cmd+Enter on macOS) anywhere in the form generates, as in A1111. */
