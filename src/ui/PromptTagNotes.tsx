@@ -1,6 +1,7 @@
 import { useShallow } from 'zustand/react/shallow';
 import { promptTagError, unknownTagNames } from '../state/actions/prompt.ts';
 import { useStudio } from '../state/store.ts';
+import './PromptTagNotes.css';
 
 /** Under the prompt: tags naming no loaded hypernetwork, and an unparsable multiplier. */
 export function PromptTagNotes() {
