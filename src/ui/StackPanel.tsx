@@ -95,7 +95,9 @@ export function StackPanel() {
 
       {entries.length > 0 && (
         <div className="stack-actions">
-          <p className="stack-hint muted">Applied top to bottom, as A1111 applies prompt tags in order.</p>
+          <p className="stack-hint muted">
+            Applied top to bottom. The prompt’s <code>&lt;hypernet:…&gt;</code> tags are this stack: they follow its order and strengths, and editing them edits it.
+          </p>
           <button type="button" className="button button-ghost" data-testid="stack-clear" onClick={clearStack}>
             Remove all
           </button>
