@@ -19,8 +19,15 @@ export default defineConfig({
   preview: { port: 4173, strictPort: true, headers: isolationHeaders },
   // The engine worker imports modules (comlink, the core); only ES workers can code-split.
   worker: { format: 'es' },
-  // onnxruntime-web ships its own wasm and workers; pre-bundling breaks their relative URLs.
-  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  optimizeDeps: {
+    // onnxruntime-web ships its own wasm and workers; pre-bundling breaks their relative URLs.
+    exclude: ['onnxruntime-web'],
+    // The dev server pre-bundles what it finds from these entries before the first page loads. The engine worker
+    // is not reachable from index.html's static imports (it is `new Worker(new URL(…))`): without it, its
+    // dependencies (protobufjs) are found mid-load and the first visit reloads itself ("optimized dependencies
+    // changed"). e2e/dev-server.spec.ts checks that a first visit on an empty cache loads once.
+    entries: ['index.html', 'src/engine/worker.ts'],
+  },
   build: { target: 'es2022', sourcemap: true },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],

@@ -99,6 +99,8 @@ test.describe('hypernetwork stack on WASM', () => {
     expect(two.parameters).toContain(`<hypernet:${stripes.stem}:1> <hypernet:${invert.stem}:1>`);
     await page.getByRole('button', { name: `Move ${invert.stem} up` }).click();
     await waitForStack(page, [invert.stem, stripes.stem]);
+    // the prompt's tags (hence the PNG) follow the order the engine applies
+    await expect(prompt).toHaveValue(`${REFERENCE_FORM.prompt} <hypernet:${invert.stem}:1> <hypernet:${stripes.stem}:1>`);
     await page.screenshot({ path: `${SHOTS}/hypernetworks-two.png`, fullPage: true });
 
     // remove all: the base U-Net again, pixel for pixel

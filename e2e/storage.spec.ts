@@ -126,20 +126,24 @@ test('a dropped hypernetwork is still listed after a reload, keeps its new name,
   await expect(cardFor(page, 'stripes.pt')).toHaveAttribute('data-status', 'ready');
   await expect(cardFor(page, 'invert.pt')).toHaveAttribute('data-status', 'ready');
 
-  // rename: the card and the prompt tag use the new name
+  // rename: the card and the prompt tag use the new name; the card says "kept" once the kept copy has it
+  await cardFor(page, 'stripes.pt').getByTestId('hn-toggle').click();
   await cardFor(page, 'stripes.pt').getByRole('button', { name: 'Rename stripes' }).click();
   await cardFor(page, 'stripes.pt').getByLabel('New name for stripes').fill('bold_stripes');
   await cardFor(page, 'stripes.pt').getByRole('button', { name: 'Save name' }).click();
-  await expect(cardFor(page, 'stripes.pt').getByTestId('hn-name')).toHaveText('bold_stripes');
+  await expect(cardFor(page, 'stripes.pt').getByTestId('hn-tag-name')).toHaveText('bold_stripes');
+  await expect(cardFor(page, 'stripes.pt').getByTestId('hn-kept')).toHaveAttribute('data-kept', 'kept');
 
   await page.reload();
   await expect(cards(page)).toHaveCount(2);
   await expect(cardFor(page, 'stripes.pt')).toHaveAttribute('data-status', 'ready');
-  await expect(cardFor(page, 'stripes.pt').getByTestId('hn-name')).toHaveText('bold_stripes');
+  await expect(cardFor(page, 'stripes.pt').getByTestId('hn-tag-name')).toHaveText('bold_stripes');
+  await expect(cardFor(page, 'stripes.pt').getByTestId('hn-name')).toHaveText('stripes');
   await expect(cardFor(page, 'invert.pt')).toHaveAttribute('data-status', 'ready');
   // the inspector card is re-read from the kept bytes: its facts are back
   await expect(cardFor(page, 'invert.pt').getByTestId('fact-layer-structure')).toHaveText('[1, 1.5, 1]');
 
+  // the card stays ("Removing…") until the kept copy is deleted: a reload right after cannot bring it back
   await cardFor(page, 'invert.pt').getByTestId('hn-remove').click();
   await expect(cards(page)).toHaveCount(1);
   await page.reload();

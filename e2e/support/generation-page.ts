@@ -34,9 +34,6 @@ export function requestFor(form: Required<FormValues>) {
   return { ...form };
 }
 
-/** Console noise that is not a failure: onnxruntime's own warnings, Chromium's Debian wrapper. */
-const BENIGN = [/\[W:onnxruntime:/, /VerifyEachNodeIsAssignedToAnEp/];
-
 /**
  * WebGPU/Dawn validation and shader errors. Dawn's messages carry " - While calling [Device].CreateBuffer(…)"
  * style context lines or "[Invalid X]" labels; uncaptured ones are logged by Chromium as warnings.
@@ -44,7 +41,7 @@ const BENIGN = [/\[W:onnxruntime:/, /VerifyEachNodeIsAssignedToAnEp/];
 const WEBGPU_ERROR = /\n? - While [a-z]+ \[|\[Invalid [A-Za-z]+|GPUValidationError|validation error|WGSL|uncaptured|device (was )?lost/i;
 
 export interface PageWatch {
-  /** page errors and console errors (benign engine warnings excluded) */
+  /** page errors and console errors: a normal run has none (onnxruntime logs at error level only) */
   errors: string[];
   /** any log line that looks like a WebGPU validation or device error, from the page or its workers */
   webgpu: string[];
@@ -57,13 +54,11 @@ export interface PageWatch {
 export async function watchPage(page: Page): Promise<PageWatch> {
   const watch: PageWatch = { errors: [], webgpu: [] };
   const gpuLine = (where: string, level: string, text: string) => {
-    if (BENIGN.some((re) => re.test(text))) return;
     if (WEBGPU_ERROR.test(text)) watch.webgpu.push(`${where} ${level}: ${text}`);
   };
   page.on('pageerror', (e) => watch.errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
     const text = m.text();
-    if (BENIGN.some((re) => re.test(text))) return;
     gpuLine('console', m.type(), text);
     if (m.type() === 'error') watch.errors.push(`console: ${text}`);
   });

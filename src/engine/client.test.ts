@@ -67,4 +67,16 @@ describe('engine client', () => {
     void engine.inspectHypernetwork(file());
     expect(FakeWorker.instances).toHaveLength(2);
   });
+
+  it('a dead worker is one loss event for its one subscriber, before the calls in flight fail', async () => {
+    const { getEngine, onEngineLost } = await import('./client.ts');
+    const seen: string[] = [];
+    const stop = onEngineLost((loss) => seen.push(`${loss.cause}: ${loss.message}`));
+    const pending = [getEngine().inspectHypernetwork(file()), getEngine().inspectHypernetwork(file())].map((p) => p.catch(() => seen.push('rejected')));
+    FakeWorker.instances[0]!.crash('out of memory');
+    await Promise.all(pending);
+    expect(seen).toEqual(['crashed: Engine stopped: out of memory. It restarts on the next file.', 'rejected', 'rejected']);
+    stop();
+  });
 });
+

@@ -14,6 +14,27 @@ export class EngineCrashedError extends StudioError {
   }
 }
 
+/** The engine lost what it held (the model, the stack): its GPU device was lost, or its worker died. */
+export interface EngineLoss {
+  cause: 'device-lost' | 'crashed';
+  message: string;
+}
+
+const lossListeners = new Set<(loss: EngineLoss) => void>();
+
+/**
+ * The one event for a lost engine, whichever call found it: the state subscribes once (the model is marked lost
+ * and, after a device loss, reloaded). Returns the unsubscribe function.
+ */
+export function onEngineLost(listener: (loss: EngineLoss) => void): () => void {
+  lossListeners.add(listener);
+  return () => lossListeners.delete(listener);
+}
+
+function emitLoss(loss: EngineLoss): void {
+  for (const listener of [...lossListeners]) listener(loss);
+}
+
 class WorkerEngine implements EngineApi {
   private worker: Worker | null = null;
   private remote: Remote<EngineApi> | null = null;
@@ -37,14 +58,8 @@ class WorkerEngine implements EngineApi {
     return this.call((remote) => remote.loadModel(spec, backend, onProgress && proxy(onProgress), options));
   }
 
-  async generate(request: GenerateRequest, onProgress?: (event: ProgressEvent) => void): Promise<GenerateResponse> {
-    try {
-      return await this.call((remote) => remote.generate(request, onProgress && proxy(onProgress)));
-    } catch (e) {
-      // a lost GPU device cannot be revived inside the same runtime: start a fresh worker next time
-      if (isStudioError(e) && e.code === 'device-lost' && this.worker) this.restart();
-      throw e;
-    }
+  generate(request: GenerateRequest, onProgress?: (event: ProgressEvent) => void): Promise<GenerateResponse> {
+    return this.call((remote) => remote.generate(request, onProgress && proxy(onProgress)));
   }
 
   cancel(): Promise<void> {
@@ -66,7 +81,16 @@ class WorkerEngine implements EngineApi {
     const remote = this.ensureStarted();
     return new Promise<T>((resolve, reject) => {
       this.inFlight.add(reject);
-      run(remote).then(resolve, reject).finally(() => this.inFlight.delete(reject));
+      run(remote)
+        .then(resolve, (e: unknown) => {
+          // a lost GPU device cannot be revived inside the same runtime: a fresh worker starts on the next call
+          if (isStudioError(e) && e.code === 'device-lost' && remote === this.remote) {
+            this.restart();
+            emitLoss({ cause: 'device-lost', message: e.message });
+          }
+          reject(e);
+        })
+        .finally(() => this.inFlight.delete(reject));
     });
   }
 
@@ -90,6 +114,7 @@ class WorkerEngine implements EngineApi {
     this.worker = null;
     this.remote = null;
     const error = new EngineCrashedError(`Engine stopped: ${reason}. It restarts on the next file.`);
+    emitLoss({ cause: 'crashed', message: error.message });
     for (const reject of this.inFlight) reject(error);
     this.inFlight.clear();
   }

@@ -4,7 +4,7 @@ import { generationInfotext } from '../core/diffusion/infotext.ts';
 import type { ModelSource } from '../core/diffusion/pipeline/model-source.ts';
 import { openModel, planInput } from '../core/diffusion/pipeline/open-model.ts';
 import { StableDiffusionPipeline, type GenerateRequest, type MemoryProbe } from '../core/diffusion/pipeline/pipeline.ts';
-import { withSweptTag } from '../core/diffusion/pipeline/sweep.ts';
+import { fileStem, recipePrompt } from '../core/diffusion/prompt/hypernet-tags.ts';
 import { StudioError } from '../core/errors.ts';
 import { allWarnings, inspectHypernetwork, readHypernetwork, sizeRole, type Hypernetwork } from '../core/hypernetwork/index.ts';
 import type { Ort } from '../core/onnx/ort.ts';
@@ -34,13 +34,6 @@ const memoryProbe: MemoryProbe = () => {
   return { jsBytes: node?.memoryUsage?.().rss ?? chrome?.usedJSHeapSize ?? null, wasmHeapBytes: wasmHeapBytes() };
 };
 
-/** The prompt as A1111 records it: every hypernetwork in use appears as a `<hypernet:name:mult>` tag. */
-export function withHypernetTags(prompt: string, tags: readonly { stem: string; strength: number }[]): string {
-  const present = new Set([...prompt.matchAll(/<hypernet:([^:>]+)(?::[^>]*)?>/g)].map((m) => m[1]));
-  const missing = tags.filter((t) => !present.has(t.stem)).map((t) => `<hypernet:${t.stem}:${t.strength}>`);
-  return missing.length ? `${prompt}${prompt ? ' ' : ''}${missing.join(' ')}` : prompt;
-}
-
 export class Engine implements EngineApi {
   private pipeline: StableDiffusionPipeline | null = null;
   private modelInfo: ModelInfo | null = null;
@@ -57,7 +50,7 @@ export class Engine implements EngineApi {
 
   async inspectHypernetwork(file: EngineFile, id?: string): Promise<HypernetworkCard> {
     const hn = readHypernetwork(new Uint8Array(file.bytes), file.name);
-    if (id !== undefined) this.library.set(id, { hypernetwork: hn, stem: file.name.replace(/\.[^.]*$/, '') });
+    if (id !== undefined) this.library.set(id, { hypernetwork: hn, stem: fileStem(file.name) });
     const sizeRoles: Record<string, SizeRole> = {};
     for (const size of hn.sizes) sizeRoles[String(size)] = sizeRole(size);
     return {
@@ -133,8 +126,8 @@ export class Engine implements EngineApi {
       const result = loss ? await Promise.race([generation, loss.lost.then((info) => Promise.reject(deviceLostError(info)))]) : await generation;
       const swept = result.sweep ? this.stackTags[result.sweep.index]?.stem : undefined;
       const images = result.images.map(({ image, seed, strength }) => {
-        let prompt = withHypernetTags(request.prompt, this.stackTags);
-        if (swept !== undefined && strength !== undefined) prompt = withSweptTag(prompt, swept, strength);
+        // the infotext is the exact recipe: the prompt's hypernet tags are the stack applied, in order, at its values
+        const prompt = recipePrompt(request.prompt, this.stackTags.map((t, i) => ({ name: t.stem, multiplier: i === result.sweep?.index && strength !== undefined ? strength : t.strength })));
         return {
           width: image.width,
           height: image.height,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../core/errors.ts';
-import { demoInfo } from './actions/test-engine.ts';
+import { demoInfo } from '../../test/support/fake-engine.ts';
 import { backendAdvice, generationAdvice, smallerSize } from './failure-advice.ts';
 
 const ctx = { width: 512, height: 768, batchCount: 1, sizeStep: 8, backend: 'webgpu' };

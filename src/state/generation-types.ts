@@ -82,6 +82,8 @@ export interface GenerationState {
   lastSeed: number | null;
   /** why the last run did not finish (cancelled included) */
   error: UiError | null;
+  /** the model the form's size was set for (a restored session's size stays for the same model only) */
+  sizeModel: string | null;
 }
 
 export const DEFAULT_PROMPT = 'a small red circle on the left, white background';
@@ -108,4 +110,5 @@ export const initialGeneration: GenerationState = {
   summary: null,
   lastSeed: null,
   error: null,
+  sizeModel: null,
 };

@@ -18,8 +18,8 @@ export interface LiveEffects {
 }
 
 export interface LiveScheduler {
-  /** a strength change was committed */
-  commit(): void;
+  /** a strength change was committed; it starts a run after `delayMs` without another commit */
+  commit(delayMs?: number): void;
   /** resolves when the commits so far have started (and finished) their run, or were dropped */
   settled(): Promise<void>;
   dispose(): void;
@@ -27,6 +27,8 @@ export interface LiveScheduler {
 
 /** Commits closer together than this make one run (a pointerup, then a change event, of one release). */
 export const LIVE_DEBOUNCE_MS = 120;
+/** A strength typed in a prompt tag: a pause in typing, so "0.7" on the way to "0.75" starts no run. */
+export const LIVE_TYPING_MS = 500;
 
 export function createLiveScheduler(effects: LiveEffects, delayMs = LIVE_DEBOUNCE_MS): LiveScheduler {
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -57,7 +59,7 @@ export function createLiveScheduler(effects: LiveEffects, delayMs = LIVE_DEBOUNC
   };
 
   return {
-    commit() {
+    commit(delay = delayMs) {
       const mine = ++token;
       if (timer !== null) clearTimeout(timer);
       waitingPromise ??= new Promise<void>((resolve) => (waiting = { resolve }));
@@ -69,7 +71,7 @@ export function createLiveScheduler(effects: LiveEffects, delayMs = LIVE_DEBOUNC
           .then(() => {
             if (mine === token) settle();
           });
-      }, delayMs);
+      }, delay);
     },
     settled() {
       return waitingPromise ?? chain.then(() => lastRun);

@@ -4,7 +4,7 @@
  */
 import { parseInfotext, type Infotext } from '../core/diffusion/infotext.ts';
 import type { GenerationParams } from './generation-types.ts';
-import { promptHypernets } from './prompt-tags.ts';
+import { parseHypernetTags } from '../core/diffusion/prompt/hypernet-tags.ts';
 
 export interface InfotextParams {
   patch: Partial<GenerationParams>;
@@ -83,7 +83,7 @@ export function paramsFromInfotext(text: string | Infotext, samplerLabels: reado
     patch.height = Number(size[2]);
     restored.push('Size');
   }
-  const { tags, error } = promptHypernets(info.prompt);
+  const { tags, error } = parseHypernetTags(info.prompt);
   if (error) notes.push(`The prompt's hypernetwork tags do not parse (${error}); A1111 would apply none of them.`);
   if (p.size === 0) notes.push('No "Steps, Sampler, …" line was found: only the prompt was restored.');
   return { patch, restored, hypernets: tags, model: { name: p.get('Model') ?? null, hash: p.get('Model hash') ?? null }, notes };

@@ -1,6 +1,7 @@
 /** The session slice: live mode, strength sweeps, this session's gallery, the last PNG Info import. */
 import type { SweepInfo } from '../engine/api.ts';
 import type { ResultImage } from './generation-types.ts';
+import type { KeptState } from './hypernetwork-entry.ts';
 
 export type { SweepInfo };
 
@@ -43,6 +44,17 @@ export interface PromptTokens {
   error: string | null;
 }
 
+/** How the library lists its files. */
+export type LibrarySort = 'added' | 'file' | 'name' | 'size' | 'status';
+
+export interface LibraryView {
+  /** shows the files whose file name, tag name or internal name contains it (any case) */
+  filter: string;
+  sort: LibrarySort;
+  /** cards opened or closed by the user, by entry id (others: open when the file failed or is the only one) */
+  open: Record<string, boolean>;
+}
+
 export interface SessionState {
   /** live mode: with a fixed seed, committing a strength change re-generates at once */
   live: boolean;
@@ -50,12 +62,19 @@ export interface SessionState {
   liveRun: boolean;
   sweep: SweepSettings;
   gallery: GalleryItem[];
+  /** the last write of the kept gallery (OPFS); null: not kept (no OPFS) or nothing written yet */
+  galleryKept: KeptState | null;
   pngInfo: PngInfoReport | null;
   promptTokens: PromptTokens | null;
+  library: LibraryView;
+  /** the library points at one card (`id`: a file dropped again) or says something about it (`id` empty) */
+  libraryNotice: { id: string; message: string } | null;
 }
 
 export const DEFAULT_SWEEP = '0, 0.25, 0.5, 0.75, 1';
-/** Oldest images leave the gallery beyond this (RGBA stays in memory: 64 MiB at 512² × 256). */
+export { GALLERY_STORE_BYTES } from '../storage/gallery-store.ts';
+
+/** Oldest images leave the gallery beyond this (RGBA stays in memory: 256 MiB at 512² × 256). */
 export const GALLERY_LIMIT = 256;
 
 export const initialSession: SessionState = {
@@ -63,6 +82,9 @@ export const initialSession: SessionState = {
   liveRun: false,
   sweep: { text: DEFAULT_SWEEP, targetId: null },
   gallery: [],
+  galleryKept: null,
   pngInfo: null,
   promptTokens: null,
+  libraryNotice: null,
+  library: { filter: '', sort: 'added', open: {} },
 };

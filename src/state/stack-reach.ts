@@ -32,3 +32,14 @@ export function reachText(reach: Reach): string {
   const parts = [reach.cross, reach.self, reach.unused].filter((p): p is string => p !== null);
   return parts.length ? parts.join('; ') : 'touches no attention layer of this model';
 }
+
+/**
+ * Why a hypernetwork can do nothing on the loaded model, or null when it can (or nothing is loaded): none of
+ * its widths is an attention width of the model (e.g. an SD1 file, 768/320/640/1280, on the demo, 128/64/96).
+ * Such an entry is not sent to the engine: no session is rebuilt for it and no PNG records it.
+ */
+export function widthMismatch(sizes: readonly number[], model: { name: string; attentionWidths: readonly number[] | null } | null): string | null {
+  const widths = model?.attentionWidths;
+  if (!model || !widths || sizes.some((w) => widths.includes(w))) return null;
+  return `Matches no width of ${model.name}: the file has ${sizes.join('/')}, the model's attention layers take ${widths.join('/')}. It would change nothing, so it is not applied.`;
+}

@@ -38,11 +38,9 @@ export interface StackState {
   sync: StackSync;
   /** why the last `setHypernetworks` failed */
   error: UiError | null;
-  /** ids selected by `<hypernet:…>` tags at the last prompt change, in tag order */
-  tagged: string[];
 }
 
-export const initialStack: StackState = { entries: [], applied: null, sync: 'idle', error: null, tagged: [] };
+export const initialStack: StackState = { entries: [], applied: null, sync: 'idle', error: null };
 
 /** Ends of the strength slider; the number field takes any finite value. */
 export const STRENGTH_MIN = -1;

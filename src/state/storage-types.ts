@@ -41,6 +41,8 @@ export interface StorageState {
   dialogOpen: boolean;
   /** the installed model a re-import will replace (after a corrupt-cache error) */
   replacing: string | null;
+  /** an installed model being deleted (its row says so until the delete is done), or why it could not be */
+  deleting: { id: string; error: UiError | null } | null;
 }
 
 export const initialStorage: StorageState = {
@@ -54,4 +56,5 @@ export const initialStorage: StorageState = {
   verify: null,
   dialogOpen: false,
   replacing: null,
+  deleting: null,
 };

@@ -5,18 +5,23 @@ import { Gallery } from './Gallery.tsx';
 import { GenerationPanel } from './GenerationPanel.tsx';
 import { ModelsDialog } from './ModelsDialog.tsx';
 import { PngInfoPanel } from './PngInfoPanel.tsx';
+import './App.css';
 
+/**
+ * Generation on the left; the hypernetwork library, PNG Info and the gallery in a column beside it (below it on
+ * narrow windows). The library scrolls inside its panel, so thirty files never push the gallery off the page.
+ */
 export function App() {
   return (
     <div className="app">
       <AppHeader />
       <main className="app-main workspace">
         <GenerationPanel />
-        <section className="inspector" aria-label="Hypernetworks">
-          <DropZone />
-          <EntryList />
-        </section>
-        <div className="session-column">
+        <div className="side-column">
+          <section className="inspector card" aria-label="Hypernetworks">
+            <DropZone />
+            <EntryList />
+          </section>
           <PngInfoPanel />
           <Gallery />
         </div>

@@ -1,4 +1,5 @@
 import { PwaStatus } from './PwaStatus.tsx';
+import './AppHeader.css';
 
 export function AppHeader() {
   return (
@@ -12,7 +13,7 @@ export function AppHeader() {
       </div>
       <div className="header-status">
         <PwaStatus />
-        <p className="privacy-pill" title="Files are parsed in a Web Worker on this device">
+        <p className="pill privacy-pill" title="Files are parsed in a Web Worker on this device">
           <span aria-hidden="true">●</span> Local only — nothing is uploaded
         </p>
       </div>

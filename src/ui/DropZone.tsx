@@ -5,6 +5,7 @@ import { importDroppedFolder } from './folder-import.ts';
 // PNGs dropped go to PNG Info, everything else to the hypernetwork library
 import { addDroppedFiles } from '../state/actions/png-info.ts';
 import { useStudio } from '../state/store.ts';
+import './DropZone.css';
 
 const ACCEPTED = '.pt,.pth,.ckpt';
 
@@ -60,12 +61,14 @@ export function DropZone() {
         <path d="M4 15v3a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-3" />
       </svg>
       <div className="drop-text">
-        <h2 id="drop-zone-title" className="drop-title">
-          Drop hypernetwork files here
+        <h2 id="drop-zone-title" className="drop-title" title="Drop hypernetwork files (.pt) here">
+          {compact ? 'Drop .pt files here' : 'Drop hypernetwork files here'}
         </h2>
-        <p className="drop-hint">
-          <code>.pt</code> files from AUTOMATIC1111 or NovelAI — several at once. They are read in a worker, never run.
-        </p>
+        {!compact && (
+          <p className="drop-hint">
+            <code>.pt</code> files from AUTOMATIC1111 or NovelAI — several at once. They are read in a worker, never run.
+          </p>
+        )}
       </div>
       <button type="button" className="button button-primary" onClick={() => inputRef.current?.click()}>
         Choose files…

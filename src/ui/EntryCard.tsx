@@ -1,166 +1,167 @@
-import { useState, type ReactNode } from 'react';
-import { removeHypernetwork, renameHypernetwork } from '../state/actions/hypernetworks.ts';
+import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { removeHypernetwork } from '../state/actions/hypernetworks.ts';
+import { isEntryOpen, setEntryOpen } from '../state/actions/library-view.ts';
 import { addToStack } from '../state/actions/stack.ts';
+import { entryMismatch } from '../state/actions/stack-sync.ts';
 import { useStudio } from '../state/store.ts';
-import { entryName, type EntryError, type HypernetworkEntry } from '../state/hypernetwork-entry.ts';
-import { formatBytes } from './format.ts';
-import { HypernetworkFacts } from './HypernetworkFacts.tsx';
+import { entryName, type HypernetworkEntry, type KeptState } from '../state/hypernetwork-entry.ts';
+import { formatBytes, formatStructure } from './format.ts';
+import { EntryDetails } from './EntryDetails.tsx';
+import './EntryCard.css';
 
-/** One file: a spinner while the worker reads it, then its facts or the reason it was refused. */
+/**
+ * One file of the library as a compact row: the file name first, the name inside the file second, its size and
+ * widths, whether it is kept in this browser, and "Add to stack". Opening it shows every fact (or the reason
+ * the file was refused), its tag and "Rename".
+ */
 export function EntryCard({ entry }: { entry: HypernetworkEntry }) {
+  const open = useStudio((s) => isEntryOpen(s, entry));
+  const notice = useStudio((s) => (s.session.libraryNotice?.id === entry.id ? s.session.libraryNotice.message : null));
+  const mismatch = useStudio((s) => entryMismatch(s, entry.id));
+  const modelName = useStudio((s) => s.model.info?.name);
+  const ref = useRef<HTMLElement>(null);
+  const bodyId = useId();
   const titleId = `${entry.id}-title`;
-  const title = entry.status === 'ready' ? (entry.name ?? entry.card.name) : entry.fileName;
+  // a file dropped again points here: bring the card into view
+  useEffect(() => {
+    if (notice) ref.current?.scrollIntoView({ block: 'nearest' });
+  }, [notice]);
+
   return (
     <article
-      className={`card is-${entry.status}`}
+      ref={ref}
+      className={`card hn-card is-${entry.status}${notice ? ' is-focused' : ''}`}
       data-testid="hn-card"
       data-status={entry.status}
       data-file-name={entry.fileName}
+      data-open={open}
       aria-labelledby={titleId}
-      aria-busy={entry.status === 'reading'}
+      aria-busy={entry.status === 'reading' || entry.status === 'removing'}
     >
       <header className="card-header">
-        <div className="card-heading">
-          <h3 id={titleId} className="card-title" data-testid="hn-name">
-            {title}
-          </h3>
-          <p className="card-file" data-testid="hn-file">
-            {/* the title already is the file name until the file's own name is known */}
-            {entry.status === 'ready' && (
-              <>
-                <span className="card-file-name">{entry.fileName}</span>
-                <span aria-hidden="true"> · </span>
-              </>
-            )}
-            <span title={`${entry.fileSize.toLocaleString('en-US')} bytes`} data-testid="hn-file-size">
-              {formatBytes(entry.fileSize)}
-            </span>
-          </p>
-          {entry.status === 'ready' && <RenameControl entry={entry} />}
-        </div>
         <button
           type="button"
-          className="icon-button"
-          aria-label={`Remove ${entry.fileName}`}
-          data-testid="hn-remove"
-          onClick={() => void removeHypernetwork(entry.id)}
+          className="icon-button card-toggle"
+          aria-expanded={open}
+          aria-controls={bodyId}
+          aria-label={`${open ? 'Hide' : 'Show'} the details of ${entry.fileName}`}
+          data-testid="hn-toggle"
+          onClick={() => setEntryOpen(entry.id, !open)}
         >
           <svg viewBox="0 0 24 24" aria-hidden="true">
-            <path d="M6 6l12 12M18 6 6 18" />
+            <path d="M9 6l6 6-6 6" />
           </svg>
         </button>
+        <div className="card-heading">
+          <h3 id={titleId} className="card-title" data-testid="hn-file">
+            {entry.fileName}
+          </h3>
+          <p className="card-sub">
+            <Subtitle entry={entry} />
+          </p>
+        </div>
+        <div className="card-row-actions">
+          {entry.status === 'ready' && <StackAction id={entry.id} name={entryName(entry)} />}
+          <button
+            type="button"
+            className="icon-button"
+            aria-label={`Remove ${entry.fileName}`}
+            data-testid="hn-remove"
+            disabled={entry.status === 'removing'}
+            onClick={() => void removeHypernetwork(entry.id)}
+          >
+            <svg viewBox="0 0 24 24" aria-hidden="true">
+              <path d="M6 6l12 12M18 6 6 18" />
+            </svg>
+          </button>
+        </div>
       </header>
-      {body(entry)}
-      {entry.status === 'ready' && <StackAction id={entry.id} stem={entryName(entry)} />}
+      {notice && (
+        <p className="card-note is-focus" role="status" data-testid="hn-notice">
+          {notice}
+        </p>
+      )}
+      {entry.note && (
+        <p className="card-note" data-testid="hn-note">
+          {entry.note}
+        </p>
+      )}
+      {mismatch && (
+        <p className="card-note is-warn" data-testid="hn-mismatch" title={mismatch}>
+          <span className="badge badge-warn">no matching width</span> {modelName ? `does nothing on ${modelName}` : 'does nothing on this model'}
+          {open && <span className="card-note-more"> {mismatch}</span>}
+        </p>
+      )}
+      <div id={bodyId} className="card-details" hidden={!open}>
+        <EntryDetails entry={entry} />
+      </div>
     </article>
   );
 }
 
-/** "Rename": the name shown and used by `<hypernet:name:mult>` tags (blank: back to the file stem). */
-function RenameControl({ entry }: { entry: HypernetworkEntry }) {
-  const [draft, setDraft] = useState<string | null>(null);
-  const [invalid, setInvalid] = useState(false);
-  const name = entryName(entry);
-  if (draft === null) {
-    return (
-      <button type="button" className="link-button" aria-label={`Rename ${name}`} data-testid="hn-rename" onClick={() => setDraft(name)}>
-        Rename
-      </button>
+/** The line under the file name: internal name, tag name, size, widths, reading or kept state. */
+function Subtitle({ entry }: { entry: HypernetworkEntry }) {
+  const parts: ReactNode[] = [];
+  if (entry.status === 'ready') {
+    parts.push(
+      <span key="name" className="card-internal" data-testid="hn-name" title="The name stored inside the file">
+        {entry.card.name}
+      </span>,
+      <span key="widths" className="mono" title="Widths (the layer structure in brackets)">
+        {entry.card.sizes.join('·')} [{formatStructure(entry.card.layerStructure)}]
+      </span>,
     );
   }
-  const save = () => {
-    const ok = renameHypernetwork(entry.id, draft);
-    setInvalid(!ok);
-    if (ok) setDraft(null);
-  };
-  return (
-    <form
-      className="rename-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        save();
-      }}
-    >
-      <input
-        className="input"
-        aria-label={`New name for ${name}`}
-        aria-invalid={invalid}
-        value={draft}
-        autoFocus
-        onChange={(e) => setDraft(e.currentTarget.value)}
-        onKeyDown={(e) => e.key === 'Escape' && setDraft(null)}
-      />
-      <button type="submit" className="button button-ghost">
-        Save name
-      </button>
-      {invalid && (
-        <span className="muted" role="alert">
-          A name cannot contain “:”, “&lt;” or “&gt;”.
-        </span>
-      )}
-    </form>
+  if (entry.status === 'error') parts.push(<span key="error" className="badge badge-danger">{entry.error.code}</span>);
+  parts.push(
+    <span key="size" title={`${entry.fileSize.toLocaleString('en-US')} bytes`} data-testid="hn-file-size">
+      {formatBytes(entry.fileSize)}
+    </span>,
   );
+  if (entry.status === 'reading' || entry.status === 'removing') {
+    parts.push(
+      <span key="busy" className="card-busy" role="status">
+        <span className="spinner" aria-hidden="true" /> {entry.status === 'reading' ? 'Reading…' : 'Removing…'}
+      </span>,
+    );
+  }
+  if (entry.kept) parts.push(<Kept key="kept" kept={entry.kept} />);
+  return <>{parts.flatMap((p, i) => (i === 0 ? [p] : [<span key={`sep-${i}`} className="card-sep" aria-hidden="true">·</span>, p]))}</>;
+}
+
+/** Whether the file is kept in this browser: said only once the write has committed. */
+function Kept({ kept }: { kept: KeptState }) {
+  switch (kept.state) {
+    case 'saving':
+      return <span data-testid="hn-kept" data-kept="saving">saving…</span>;
+    case 'kept':
+      return (
+        <span data-testid="hn-kept" data-kept="kept" title="Kept in this browser: it comes back after a reload">
+          kept
+        </span>
+      );
+    case 'failed':
+      return (
+        <span className="card-kept-failed" data-testid="hn-kept" data-kept="failed" title={kept.reason}>
+          not kept: {kept.reason}
+        </span>
+      );
+  }
 }
 
 /** "Add to stack": the file's hypernetwork runs inside the U-Net from the next generation on. */
-function StackAction({ id, stem }: { id: string; stem: string }) {
+function StackAction({ id, name }: { id: string; name: string }) {
   const inStack = useStudio((s) => s.stack.entries.find((e) => e.id === id));
-  return (
-    <div className="card-actions">
-      <code className="card-tag muted" title="Type this in the prompt to select it, as in A1111">
-        &lt;hypernet:{stem}:1&gt;
-      </code>
-      {inStack?.enabled ? (
-        <span className="badge badge-ok" data-testid="hn-in-stack">
-          in the stack
-        </span>
-      ) : (
-        <button type="button" className="button button-secondary" aria-label={`Add ${stem} to the stack`} data-testid="hn-add-to-stack" onClick={() => addToStack(id)}>
-          {inStack ? 'Enable in stack' : 'Add to stack'}
-        </button>
-      )}
-    </div>
-  );
-}
-
-function body(entry: HypernetworkEntry): ReactNode {
-  switch (entry.status) {
-    case 'reading':
-      return (
-        <p className="card-reading" role="status">
-          <span className="spinner" aria-hidden="true" /> Reading…
-        </p>
-      );
-    case 'error':
-      return <ErrorBody error={entry.error} />;
-    case 'ready':
-      return <HypernetworkFacts card={entry.card} />;
+  if (inStack?.enabled) {
+    return (
+      <span className="badge badge-ok" data-testid="hn-in-stack">
+        in the stack
+      </span>
+    );
   }
-}
-
-function ErrorBody({ error }: { error: EntryError }) {
-  const details = Object.entries(error.details).filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v));
   return (
-    <div className="card-error" role="alert" data-testid="hn-card-error" data-code={error.code}>
-      <p className="card-error-head">
-        <span className="badge badge-danger" data-testid="hn-error-code">
-          {error.code}
-        </span>
-        Could not read this file
-      </p>
-      <p className="card-error-message" data-testid="hn-error-message">
-        {error.message}
-      </p>
-      {details.length > 0 && (
-        <dl className="card-error-details">
-          {details.map(([key, value]) => (
-            <div key={key}>
-              <dt>{key}</dt>
-              <dd>{String(value)}</dd>
-            </div>
-          ))}
-        </dl>
-      )}
-    </div>
+    <button type="button" className="button button-secondary card-add" aria-label={`Add ${name} to the stack`} data-testid="hn-add-to-stack" onClick={() => addToStack(id)}>
+      {inStack ? 'Enable' : 'Add'}
+    </button>
   );
 }

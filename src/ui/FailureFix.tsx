@@ -3,6 +3,7 @@ import { reloadModel, setBackendChoice } from '../state/actions/models.ts';
 import type { UiError } from '../state/errors.ts';
 import { generationAdvice, type FixAction } from '../state/failure-advice.ts';
 import { useStudio } from '../state/store.ts';
+import './FailureFix.css';
 
 function apply(fix: FixAction): void {
   switch (fix.kind) {

@@ -1,15 +1,19 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import { clearGallery, galleryCaption } from '../state/actions/gallery.ts';
+import { clearGallery, galleryCaption, galleryStrengths } from '../state/actions/gallery.ts';
+import { GALLERY_STORE_BYTES } from '../state/session-types.ts';
+import { formatBytes } from './format.ts';
 import type { GalleryItem } from '../state/session-types.ts';
 import { useStudio } from '../state/store.ts';
 import { downloadResult } from './download.ts';
 import { RgbaCanvas } from './RgbaCanvas.tsx';
+import './Gallery.css';
 
 const asImage = (g: GalleryItem) => ({ width: g.width, height: g.height, data: g.rgba });
 
 /** This session's images: thumbnails, a full view, two side by side (with a split view), PNG download. */
 export function Gallery() {
   const gallery = useStudio((s) => s.session.gallery);
+  const kept = useStudio((s) => s.session.galleryKept);
   const [viewing, setViewing] = useState<string | null>(null);
   const [compare, setCompare] = useState<string[]>([]);
   const titleId = useId();
@@ -23,7 +27,7 @@ export function Gallery() {
     <section className="gallery card" aria-labelledby={titleId} data-testid="gallery" data-count={gallery.length}>
       <div className="gallery-header">
         <h2 id={titleId} className="panel-title">
-          Gallery <span className="muted">· this session · {gallery.length}</span>
+          Gallery <span className="muted">· {gallery.length}</span>
         </h2>
         {gallery.length > 0 && (
           <button type="button" className="button button-ghost" onClick={() => { clearGallery(); setCompare([]); }}>
@@ -31,8 +35,15 @@ export function Gallery() {
           </button>
         )}
       </div>
+      <p className="gallery-kept muted" data-testid="gallery-kept" data-kept={kept?.state ?? 'off'}>
+        {kept === null
+          ? 'Every image you generate is kept here while the page is open.'
+          : kept.state === 'failed'
+            ? `Not kept in this browser: ${kept.reason}`
+            : `${kept.state === 'saving' ? 'Saving… ' : ''}Kept in this browser across reloads, up to ${formatBytes(GALLERY_STORE_BYTES)} (the oldest images go first).`}
+      </p>
       {gallery.length === 0 ? (
-        <p className="muted">Every image you generate in this session is kept here.</p>
+        <p className="muted">No images yet.</p>
       ) : (
         <ol className="gallery-grid" aria-label="Images of this session">
           {[...gallery].reverse().map((g) => (
@@ -40,7 +51,10 @@ export function Gallery() {
               <button type="button" className="gallery-thumb" aria-label={`View ${galleryCaption(g)}`} onClick={() => setViewing(g.id)}>
                 <RgbaCanvas image={asImage(g)} label={galleryCaption(g)} className="gallery-image" />
               </button>
-              <span className="gallery-caption mono muted">{galleryCaption(g)}</span>
+              <span className="gallery-caption mono muted" data-testid="gallery-caption">
+                <span>{g.fileName}</span>
+                <span className="gallery-strengths">{galleryStrengths(g)}</span>
+              </span>
               <label className="gallery-compare">
                 <input type="checkbox" checked={compare.includes(g.id)} onChange={() => toggleCompare(g.id)} aria-label={`Compare ${galleryCaption(g)}`} data-testid="gallery-compare" />
                 <span aria-hidden="true">compare</span>

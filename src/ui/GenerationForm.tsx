@@ -1,9 +1,11 @@
 import { useId, type KeyboardEvent, type ReactNode } from 'react';
 import { cancelGeneration, generate, MAX_SEED, reuseLastSeed, setParams, setRandomSeed } from '../state/actions/generation.ts';
+import { setPrompt } from '../state/actions/prompt.ts';
 import { SAMPLER_LABELS } from '../state/generation-types.ts';
 import { useStudio } from '../state/store.ts';
-import { PromptTagNotes } from './StackPanel.tsx';
+import { PromptTagNotes } from './PromptTagNotes.tsx';
 import { TokenCounter } from './TokenCounter.tsx';
+import './GenerationForm.css';
 
 /** Ctrl+Enter (Cmd+Enter on macOS) anywhere in the form generates, as in A1111. */
 function onFormKeyDown(event: KeyboardEvent<HTMLFormElement>): void {
@@ -49,7 +51,7 @@ export function GenerationForm() {
           value={params.prompt}
           placeholder="a small red circle on the left, white background"
           data-testid="prompt"
-          onChange={(e) => setParams({ prompt: e.currentTarget.value })}
+          onChange={(e) => setPrompt(e.currentTarget.value)}
         />
         <PromptTagNotes />
       </div>

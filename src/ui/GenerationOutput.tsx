@@ -8,6 +8,7 @@ import { ProgressBar } from './ModelBar.tsx';
 import { RgbaCanvas } from './RgbaCanvas.tsx';
 import { FailureFix } from './FailureFix.tsx';
 import { SweepStrip } from './SweepStrip.tsx';
+import './GenerationOutput.css';
 
 export function progressLabel(p: GenerationProgress): string {
   const of = p.images > 1 ? `Image ${p.image + 1}/${p.images} · ` : '';

@@ -7,6 +7,7 @@ import { ModelBar } from './ModelBar.tsx';
 import { StackPanel } from './StackPanel.tsx';
 import { BackendNotice } from './BackendNotice.tsx';
 import { StudioTools } from './StudioTools.tsx';
+import './GenerationPanel.css';
 
 /** Text to image: the model and its backend, the settings, the run and its results. */
 export function GenerationPanel() {

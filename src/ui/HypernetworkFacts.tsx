@@ -9,6 +9,7 @@ import {
   hasDropout,
   roleLabel,
 } from './format.ts';
+import './HypernetworkFacts.css';
 
 const yesNo = (value: boolean) => (value ? 'yes' : 'no');
 

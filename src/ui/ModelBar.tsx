@@ -3,6 +3,7 @@ import { openModelsDialog } from '../state/actions/storage.ts';
 import { BACKEND_CHOICES, DEMO_MODEL, type BackendChoice, type LoadStep, type ModelState } from '../state/model-types.ts';
 import { useStudio } from '../state/store.ts';
 import { formatDuration } from './format.ts';
+import './ModelBar.css';
 
 const FILE_LABELS: Record<string, string> = {
   'tokenizer/vocab.json': 'tokenizer',

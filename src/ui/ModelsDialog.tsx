@@ -4,18 +4,17 @@ import { loadModel } from '../state/actions/models.ts';
 import {
   cancelImport,
   closeModelsDialog,
-  deleteInstalledModel,
   dismissImport,
   initStorage,
-  loadInstalledModel,
-  verifyInstalledModel,
 } from '../state/actions/storage.ts';
 import { DEMO_MODEL } from '../state/model-types.ts';
 import { useStudio } from '../state/store.ts';
-import type { ImportState, InstalledModel, StorageState } from '../state/storage-types.ts';
+import type { ImportState, StorageState } from '../state/storage-types.ts';
+import { InstalledItem } from './InstalledModelItem.tsx';
 import { directoryPicker, importDroppedFolder, importFromInput, importFromPicker } from './folder-import.ts';
 import { formatBytes, formatDuration } from './format.ts';
 import { ProgressBar } from './ModelBar.tsx';
+import './ModelsDialog.css';
 
 /** The Models dialog: the built-in demo and the installed models (load, verify, delete), the quota, imports. */
 export function ModelsDialog() {
@@ -88,62 +87,6 @@ function ModelList({ storage }: { storage: StorageState }) {
         <InstalledItem key={m.id} model={m} storage={storage} loaded={spec?.kind === 'installed' && spec.id === m.id} disabled={loadingOrBusy} />
       ))}
     </ul>
-  );
-}
-
-function InstalledItem({ model, storage, loaded, disabled }: { model: InstalledModel; storage: StorageState; loaded: boolean; disabled: boolean }) {
-  const [confirming, setConfirming] = useState(false);
-  const verify = storage.verify?.id === model.id ? storage.verify : null;
-  const date = new Date(model.importedAt).toLocaleDateString();
-  return (
-    <li className="models-item" data-testid="installed-model" data-model-id={model.id} data-model-name={model.name}>
-      <div className="models-item-main">
-        <span className="mono">{model.name}</span>
-        <span className="muted" data-testid="installed-model-size">
-          {' '}
-          · {formatBytes(model.totalBytes)} · {model.fileCount} files · imported {date}
-        </span>
-        {verify?.status === 'running' && (
-          <span className="muted" role="status" data-testid="verify-status" data-status="running">
-            {' '}
-            · verifying {Math.round((verify.bytesDone / Math.max(1, verify.bytesTotal)) * 100)}%
-          </span>
-        )}
-        {verify?.status === 'ok' && (
-          <span className="verify-ok" role="status" data-testid="verify-status" data-status="ok">
-            {' '}
-            · intact (all SHA-256 match, {formatDuration(verify.ms)})
-          </span>
-        )}
-        {verify?.status === 'damaged' && (
-          <p className="verify-bad" role="alert" data-testid="verify-status" data-status="damaged">
-            {verify.error.message}
-          </p>
-        )}
-      </div>
-      <div className="models-item-actions">
-        <button type="button" className="button button-ghost" aria-label={`Load ${model.name}`} disabled={loaded || disabled} onClick={() => void loadInstalledModel(model.id)}>
-          {loaded ? 'Loaded' : 'Load'}
-        </button>
-        <button type="button" className="button button-ghost" aria-label={`Verify ${model.name}`} disabled={verify?.status === 'running'} onClick={() => void verifyInstalledModel(model.id)}>
-          Verify
-        </button>
-        {confirming ? (
-          <>
-            <button type="button" className="button button-danger" aria-label={`Delete ${model.name} for good`} onClick={() => void deleteInstalledModel(model.id)}>
-              Delete for good
-            </button>
-            <button type="button" className="button button-ghost" aria-label={`Keep ${model.name}`} onClick={() => setConfirming(false)}>
-              Keep
-            </button>
-          </>
-        ) : (
-          <button type="button" className="button button-ghost" aria-label={`Delete ${model.name}`} onClick={() => setConfirming(true)}>
-            Delete
-          </button>
-        )}
-      </div>
-    </li>
   );
 }
 

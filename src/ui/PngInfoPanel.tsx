@@ -1,6 +1,7 @@
 import { useRef } from 'react';
 import { dismissPngInfo, importPngInfo } from '../state/actions/png-info.ts';
 import { useStudio } from '../state/store.ts';
+import './PngInfoPanel.css';
 
 /** PNG Info: pick (or drop anywhere) a PNG to restore its A1111 parameters; what was restored and what is missing. */
 export function PngInfoPanel() {

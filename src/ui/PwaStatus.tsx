@@ -1,4 +1,5 @@
 import { applyUpdate, dismissUpdate, usePwa } from '../pwa/pwa-store.ts';
+import './PwaStatus.css';
 
 /** "Offline ready" once the service worker holds everything; "Update available — Reload" when a new version waits. */
 export function PwaStatus() {
@@ -8,7 +9,7 @@ export function PwaStatus() {
     <div className="pwa-status" role="status" aria-live="polite" data-testid="pwa-status">
       {offlineReady && (
         <p
-          className="status-pill"
+          className="pill status-pill"
           data-testid="offline-ready"
           title="The app, onnxruntime, the demo model and the demo hypernetworks are stored on this device: it works without a network."
         >

@@ -1,9 +1,8 @@
 import { useEffect, useId } from 'react';
 import { commitStrengthChange, setLiveMode } from '../state/actions/live.ts';
-import { runSweep, setSweepTarget, setSweepText, sweepBlocker } from '../state/actions/sweep.ts';
-import { wantedStack } from '../state/actions/stack.ts';
-import { fileStem } from '../state/prompt-tags.ts';
+import { runSweep, setSweepTarget, setSweepText, sweepBlocker, sweepTarget, sweepTargets } from '../state/actions/sweep.ts';
 import { useStudio } from '../state/store.ts';
+import './StudioTools.css';
 
 /** The stack's strength controls whose committed changes drive live mode (slider released, value entered). */
 const STRENGTH_CONTROLS = '[data-testid="stack-slider"], [data-testid="stack-number"]';
@@ -37,14 +36,11 @@ export function StudioTools() {
   const sweep = useStudio((s) => s.session.sweep);
   const blocker = useStudio(sweepBlocker);
   const busy = useStudio((s) => s.generation.status !== 'idle');
-  const library = useStudio((s) => s.hypernetworks);
-  const stackIds = useStudio((s) => wantedStack(s).map((w) => w.id).join('\n'));
+  // one string per render: a stable selector result while the targets do not change
+  const targetText = useStudio((s) => sweepTargets(s).map((t) => `${t.id}\t${t.name}`).join('\n'));
+  const targets = targetText ? targetText.split('\n').map((line) => line.split('\t') as [string, string]) : [];
+  const target = useStudio(sweepTarget);
   const id = useId();
-  const ids = stackIds ? stackIds.split('\n') : [];
-  const stem = (hid: string) => {
-    const e = library.find((x) => x.id === hid);
-    return e ? fileStem(e.fileName) : hid;
-  };
 
   return (
     <section className="studio-tools" aria-label="Live mode and strength sweep" data-testid="studio-tools">
@@ -84,14 +80,14 @@ export function StudioTools() {
               id={`${id}-target`}
               className="select"
               data-testid="sweep-target"
-              disabled={ids.length === 0}
-              value={sweep.targetId && ids.includes(sweep.targetId) ? sweep.targetId : (ids[0] ?? '')}
+              disabled={targets.length === 0}
+              value={target ?? ''}
               onChange={(e) => setSweepTarget(e.currentTarget.value || null)}
             >
-              {ids.length === 0 && <option value="">— stack is empty —</option>}
-              {ids.map((hid) => (
+              {targets.length === 0 && <option value="">— stack is empty —</option>}
+              {targets.map(([hid, name]) => (
                 <option key={hid} value={hid}>
-                  {stem(hid)}
+                  {name}
                 </option>
               ))}
             </select>

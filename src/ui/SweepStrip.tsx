@@ -4,6 +4,7 @@ import { downloadBlob, downloadResult } from './download.ts';
 import { formatDuration } from './format.ts';
 import { gridFileName, sweepGridPng } from './grid.ts';
 import { RgbaCanvas } from './RgbaCanvas.tsx';
+import './SweepStrip.css';
 
 /** A sweep's images in a row, the strength under each; how it ran; the whole strip as one PNG grid. */
 export function SweepStrip({ results, summary, sweep }: { results: ResultImage[]; summary: RunSummary; sweep: SweepInfo }) {

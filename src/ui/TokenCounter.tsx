@@ -1,3 +1,4 @@
+import './TokenCounter.css';
 import { useStudio } from '../state/store.ts';
 
 /** A1111's "12/75" beside the prompt: tokens used out of 75 per chunk (counted off the page thread). */

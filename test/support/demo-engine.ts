@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-web';
 import { fsModelSource } from '../../src/cli/fs-model-source.ts';
 import { Engine } from '../../src/engine/engine.ts';
 
-const DEMO_MODEL = fileURLToPath(new URL('../../public/models/sd-shapes-demo/', import.meta.url));
+export const DEMO_MODEL = fileURLToPath(new URL('../../public/models/sd-shapes-demo/', import.meta.url));
 const STRIPES = fileURLToPath(new URL('../../public/hypernetworks/stripes.pt', import.meta.url));
 
 /** The library id `stripes.pt` is kept under (the tests stack it as 'hn-1'). */

@@ -14,6 +14,9 @@ export function planSession({ backend, gpuOutputs }: SessionPlanInput): OrtSessi
   const options: OrtSessionOptions = {
     executionProviders: [backend],
     graphOptimizationLevel: 'all',
+    // onnxruntime prints its warnings (e.g. VerifyEachNodeIsAssignedToAnEp: some nodes run on the CPU, which is
+    // by design) with console.error on every load; errors (3) and fatal ones stay visible
+    logSeverityLevel: 3,
   };
   if (backend === 'webgpu' && gpuOutputs?.length) {
     options.preferredOutputLocation = Object.fromEntries(gpuOutputs.map((n) => [n, 'gpu-buffer' as const]));

@@ -4,9 +4,9 @@ import { readPngText, decodePng } from '../../core/formats/png.ts';
 import type { GenerateResponse } from '../../engine/api.ts';
 import { DEMO_MODEL } from '../model-types.ts';
 import { resetStudio, useStudio } from '../store.ts';
-import { deferred, engine, fakeResponse, resetEngine } from './test-engine.ts';
+import { deferred, engine, fakeResponse, resetEngine } from '../../../test/support/fake-engine.ts';
 
-vi.mock('../../engine/client.ts', async () => (await import('./test-engine.ts')).clientModule());
+vi.mock('../../engine/client.ts', async () => (await import('../../../test/support/fake-engine.ts')).clientModule());
 
 const { cancelGeneration, generate, previewInterval, resultFileName, resultPng, reuseLastSeed, setParams, MAX_SEED } = await import('./generation.ts');
 const { loadModel, reloadModel } = await import('./models.ts');

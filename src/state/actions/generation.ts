@@ -2,17 +2,15 @@
  * Actions of the generation slice: the form's parameters, one run at a time through the engine, its progress
  * and results, cancel, and the PNG of a result (A1111's `parameters` text chunk included).
  */
-import { encodePng } from '../../core/formats/png.ts';
 import type { ProgressEvent } from '../../core/progress.ts';
 import type { GenerateRequest, SweepRequest } from '../../engine/api.ts';
 import { getEngine } from '../../engine/client.ts';
-import { losesModel, toUiError, type UiError } from '../errors.ts';
+import { toUiError, type UiError } from '../errors.ts';
 import type { GenerationParams, GenerationProgress, ResultImage } from '../generation-types.ts';
 import { useStudio } from '../store.ts';
-import { addToGallery } from './gallery.ts';
-import { markModelLost, reloadModel } from './models.ts';
+import { addToGallery, imagePng } from './gallery.ts';
 import { trackRun, whenIdle } from './run-control.ts';
-import { applyPromptTags, applyStackForRun, syncStack } from './stack.ts';
+import { applyStackForRun, syncStack } from './stack-sync.ts';
 
 /** The largest seed A1111 (and the engine) accept. */
 export const MAX_SEED = 0xffffffff;
@@ -23,10 +21,9 @@ let runToken = 0;
 /** A1111's image counter: the 00001 in 00001-<seed>.png. */
 let imageCounter = 0;
 
+/** Sets form fields as they are; the prompt field goes through `prompt.ts` (its tags set the stack). */
 export function setParams(patch: Partial<GenerationParams>): void {
   useStudio.setState((s) => ({ generation: { ...s.generation, params: { ...s.generation.params, ...patch } } }));
-  // `<hypernet:name:mult>` tags select and set hypernetworks of the stack
-  if (patch.prompt !== undefined) applyPromptTags(patch.prompt);
 }
 
 export function setRandomSeed(randomSeed: boolean): void {
@@ -137,7 +134,7 @@ async function run(token: number, request: GenerateRequest, started: number, bac
         ...(image.strength === undefined ? {} : { strength: image.strength }),
       };
     });
-    addToGallery(results, response.sweep);
+    void addToGallery(results, response.sweep);
     const { encodeMs, denoiseMs, decodeMs, unetCalls } = response.timings;
     useStudio.setState((s) => ({
       generation: {
@@ -161,13 +158,8 @@ async function run(token: number, request: GenerateRequest, started: number, bac
           ? `Generation was cancelled at step ${progress.step}/${progress.steps}${progress.images > 1 ? ` of image ${progress.image + 1}/${progress.images}` : ''}.`
           : 'Generation was cancelled.';
     }
-    // the client restarts the worker after a lost device or a crash: the model must be loaded again
-    if (losesModel(error)) markModelLost(error.message);
-    // a lost GPU device: the engine reloads the model at once; the form, stack and gallery are kept
-    if (error.code === 'device-lost') {
-      error.message = `${error.message} The model is being reloaded; your settings are kept.`;
-      void reloadModel();
-    }
+    // the client reported the loss (models.ts marks the model lost and, after a device loss, reloads it)
+    if (error.code === 'device-lost') error.message = `${error.message} The model is being reloaded; your settings are kept.`;
     useStudio.setState((s) => ({ generation: { ...s.generation, status: 'idle', progress: null, preview: null, error } }));
   }
   // stack changes made during the run were held back: the engine refuses them while it generates
@@ -204,6 +196,15 @@ function setError(error: UiError): void {
 
 /** The PNG of a result, with A1111's `parameters` text, as A1111 saves it. */
 export function resultPng(image: ResultImage): Blob {
-  const png = encodePng({ width: image.width, height: image.height, data: image.rgba }, { parameters: image.infotext });
-  return new Blob([png as Uint8Array<ArrayBuffer>], { type: 'image/png' });
+  return new Blob([imagePng(image) as Uint8Array<ArrayBuffer>], { type: 'image/png' });
+}
+
+/** The file counter continues after the kept gallery's highest number (A1111 counts on across sessions). */
+export function continueImageCounter(from: number): void {
+  imageCounter = Math.max(imageCounter, from);
+}
+
+/** Back to 00001 (tests: a fresh page). */
+export function resetImageCounter(): void {
+  imageCounter = 0;
 }

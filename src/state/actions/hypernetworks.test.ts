@@ -6,7 +6,7 @@ import { resetStudio, useStudio } from '../store.ts';
 const inspect = vi.fn<EngineApi['inspectHypernetwork']>();
 
 // The real client starts a Worker; these tests only check what the actions do with its answers.
-vi.mock('../../engine/client.ts', async () => (await import('./test-engine.ts')).clientModule(() => ({ inspectHypernetwork: inspect })));
+vi.mock('../../engine/client.ts', async () => (await import('../../../test/support/fake-engine.ts')).clientModule(() => ({ inspectHypernetwork: inspect })));
 
 const { addHypernetworkFiles, clearHypernetworks, removeHypernetwork, MAX_HYPERNETWORK_BYTES } = await import(
   './hypernetworks.ts'
@@ -37,7 +37,8 @@ function cardFor(file: EngineFile): HypernetworkCard {
   };
 }
 
-const file = (name: string, content = 'PK\x03\x04') => new File([content], name);
+/** distinct bytes per name by default: the same bytes are the same file */
+const file = (name: string, content = `PK\x03\x04 ${name}`) => new File([content], name);
 const entries = () => useStudio.getState().hypernetworks;
 
 beforeEach(() => {
@@ -131,7 +132,9 @@ describe('removing cards', () => {
   it('removes one card and keeps the rest', async () => {
     await addHypernetworkFiles([file('a.pt'), file('b.pt')]);
     const first = entries()[0];
-    removeHypernetwork(first?.id ?? '');
+    const removed = removeHypernetwork(first?.id ?? '');
+    expect(entries().map((e) => [e.fileName, e.status])).toEqual([['a.pt', 'removing'], ['b.pt', 'ready']]);
+    await removed;
     expect(entries().map((e) => e.fileName)).toEqual(['b.pt']);
   });
 
@@ -144,17 +147,17 @@ describe('removing cards', () => {
     const done = addHypernetworkFiles([file('slow.pt'), file('queued.pt')]);
     await vi.waitFor(() => expect(inspect).toHaveBeenCalledTimes(1));
     const [slow, queued] = entries();
-    removeHypernetwork(slow?.id ?? '');
-    removeHypernetwork(queued?.id ?? '');
+    const removed = Promise.all([removeHypernetwork(slow?.id ?? ''), removeHypernetwork(queued?.id ?? '')]);
     release();
     await done;
+    await removed;
     expect(entries()).toEqual([]);
     expect(inspect).toHaveBeenCalledTimes(1); // the queued one was never read
   });
 
   it('clears all cards', async () => {
     await addHypernetworkFiles([file('a.pt'), file('b.pt')]);
-    clearHypernetworks();
+    await clearHypernetworks();
     expect(entries()).toEqual([]);
   });
 });

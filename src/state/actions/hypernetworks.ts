@@ -1,40 +1,31 @@
-/** Actions of the hypernetworks slice: the only code that sends dropped files to the engine. */
+/**
+ * Actions of the hypernetworks slice (the library): the only code that sends dropped files to the engine. A file
+ * is recognised by the SHA-256 of its bytes (the same file dropped twice focuses its card instead of adding a
+ * twin) and gets a name no other file has: the name its `<hypernet:name:mult>` tag uses, A1111's file stem
+ * unless that is taken (A1111 itself would pick one of two same-stem files silently).
+ */
+import { isValidTagName } from '../../core/diffusion/prompt/hypernet-tags.ts';
 import { getEngine } from '../../engine/client.ts';
 import { toUiError } from '../errors.ts';
-import { indexedDbLibrary, type HypernetworkLibrary } from '../../storage/hypernetwork-store.ts';
-import type { EntryError, HypernetworkEntry } from '../hypernetwork-entry.ts';
-import { isValidTagName } from '../prompt-tags.ts';
+import { entryName, type EntryError, type HypernetworkEntry } from '../hypernetwork-entry.ts';
 import { useStudio } from '../store.ts';
-import { applyPromptTags, dropFromStack, renameEntry } from './stack.ts';
+import { forgetKept, keepFile, keepName, keptFiles } from './hypernetwork-keep.ts';
+import { setEntryOpen, setLibraryFilter } from './library-view.ts';
+import { applyPromptTags } from './prompt.ts';
+import { dropFromStack, renameEntry } from './stack.ts';
+
+export { setHypernetworkLibrary } from './hypernetwork-keep.ts';
 
 /** Past this a file is almost surely a model checkpoint; reading it could exhaust the tab's memory. */
 export const MAX_HYPERNETWORK_BYTES = 1024 ** 3;
 
 let nextId = 1;
-/** Where read files are kept across reloads; undefined: not asked yet, null: none (no IndexedDB). */
-let library: HypernetworkLibrary | null | undefined;
-
-/** Replaces the IndexedDB library (tests). */
-export function setHypernetworkLibrary(next: HypernetworkLibrary | null): void {
-  library = next;
-}
-
-function getLibrary(): HypernetworkLibrary | null {
-  if (library === undefined) library = indexedDbLibrary();
-  return library;
-}
-
-/** Keeping a copy is a convenience: a full disk or a private window must not fail the card. */
-function keep(task: (lib: HypernetworkLibrary) => Promise<void>): Promise<void> {
-  const lib = getLibrary();
-  return lib ? task(lib).catch(() => undefined) : Promise.resolve();
-}
 /** Files are parsed one at a time so peak memory stays near one file, whatever was dropped. */
 let queue: Promise<void> = Promise.resolve();
 
 /**
  * Adds one card per file, in the given order, then parses them in the worker one after another.
- * Resolves when all of these files are done (each ends as a card or an error, never a rejection).
+ * Resolves when all of these files are done (each ends as a card, an error, or a focus on its twin).
  */
 export function addHypernetworkFiles(files: Iterable<File>): Promise<void> {
   return addEntries(Array.from(files, (file) => ({ file })));
@@ -42,8 +33,7 @@ export function addHypernetworkFiles(files: Iterable<File>): Promise<void> {
 
 /** Cards for the files kept by earlier visits, re-read from their stored bytes, in drop order. */
 export async function restoreHypernetworks(): Promise<void> {
-  const lib = getLibrary();
-  const stored = lib ? await lib.list().catch(() => []) : [];
+  const stored = await keptFiles();
   await addEntries(stored.map((r) => ({ file: new File([r.bytes], r.fileName), storeKey: r.key, name: r.name ?? undefined })));
 }
 
@@ -57,53 +47,66 @@ interface Incoming {
 function addEntries(incoming: Incoming[]): Promise<void> {
   const added = incoming.map((item) => ({ ...item, id: `hn-${nextId++}` }));
   if (added.length === 0) return Promise.resolve();
-
+  setFocus(null);
   const entries: HypernetworkEntry[] = added.map(({ id, file, storeKey, name }) => ({
     id,
     fileName: file.name,
     fileSize: file.size,
     status: 'reading',
-    ...(storeKey ? { storeKey } : {}),
+    ...(storeKey ? { storeKey, kept: { state: 'kept' } } : {}),
     ...(name ? { name } : {}),
   }));
   useStudio.setState((s) => ({ hypernetworks: [...s.hypernetworks, ...entries] }));
-
   for (const { id, file } of added) queue = queue.then(() => inspectEntry(id, file));
   return queue;
 }
 
 /**
- * Renames a card: the name shown and used by `<hypernet:name:mult>` tags (a tag already selecting it is
- * rewritten). A blank name goes back to the file stem. Returns false for a name a tag cannot hold.
+ * Renames a card: the name shown and used by `<hypernet:name:mult>` tags (a tag selecting it is rewritten); blank
+ * goes back to the file stem. Returns why a name is refused, or null once the new name is in use (the card says
+ * when its kept copy has it too).
  */
-export function renameHypernetwork(id: string, name: string): boolean {
+export function renameHypernetwork(id: string, name: string): string | null {
   const trimmed = name.trim();
-  if (trimmed !== '' && !isValidTagName(trimmed)) return false;
   const entry = useStudio.getState().hypernetworks.find((e) => e.id === id);
-  if (!entry) return false;
-  renameEntry(id, trimmed || undefined);
-  const key = entry.storeKey;
-  if (key) void keep((lib) => lib.rename(key, trimmed || null));
-  return true;
+  if (!entry) return 'This file is no longer loaded.';
+  if (trimmed !== '' && !isValidTagName(trimmed)) return 'A name cannot contain “:”, “<” or “>”.';
+  const next = trimmed || undefined;
+  const taken = takenNames(id);
+  if (taken.has(entryName({ fileName: entry.fileName, name: next }))) return `Another file is already named “${entryName({ fileName: entry.fileName, name: next })}”.`;
+  renameEntry(id, next);
+  void keepName(id, next ?? null);
+  return null;
 }
 
 /**
- * Removes a card. A hypernetwork in the stack leaves it first (the engine goes back to the U-Net without it),
- * then the engine forgets the parsed file.
+ * Removes a card: it leaves the stack (the engine goes back to the U-Net without it), the engine forgets the
+ * parsed file, and its kept copy is deleted. The card says "Removing…" until that delete has committed;
+ * resolves then.
  */
 export function removeHypernetwork(id: string): Promise<void> {
-  const key = useStudio.getState().hypernetworks.find((e) => e.id === id)?.storeKey;
-  if (key) void keep((lib) => lib.remove(key));
-  useStudio.setState((s) => ({ hypernetworks: s.hypernetworks.filter((e) => e.id !== id) }));
-  return dropFromStack([id]).then(() => forget([id]));
+  return removeEntries([id]);
 }
 
 export function clearHypernetworks(): Promise<void> {
-  const all = useStudio.getState().hypernetworks;
-  const ids = all.map((e) => e.id);
-  for (const e of all) if (e.storeKey) void keep((lib) => lib.remove(e.storeKey!));
-  useStudio.setState({ hypernetworks: [] });
-  return dropFromStack(ids).then(() => forget(ids));
+  return removeEntries(useStudio.getState().hypernetworks.map((e) => e.id));
+}
+
+async function removeEntries(ids: readonly string[]): Promise<void> {
+  const targets = useStudio.getState().hypernetworks.filter((e) => ids.includes(e.id) && e.status !== 'removing');
+  update(new Set(targets.map((e) => e.id)), (e) => ({ ...base(e), status: 'removing' }));
+  await dropFromStack(ids);
+  await forget(ids);
+  const failed: string[] = [];
+  for (const e of targets) {
+    try {
+      if (e.storeKey) await forgetKept(e.storeKey);
+    } catch (error) {
+      failed.push(`${e.fileName} (${describe(error).replace(/\.$/, '')})`);
+    }
+  }
+  useStudio.setState((s) => ({ hypernetworks: s.hypernetworks.filter((e) => !targets.some((t) => t.id === e.id)) }));
+  if (failed.length) setFocus({ id: '', message: `Could not delete the kept copy of ${failed.join(', ')}: it may come back after a reload.` });
 }
 
 async function forget(ids: readonly string[]): Promise<void> {
@@ -133,12 +136,16 @@ async function inspectEntry(id: string, file: File): Promise<void> {
     // e.g. a dropped folder, or a file deleted since it was picked
     return fail(id, { code: 'read-failed', message: `Could not read ${file.name}: ${describe(e)}`, details: {} });
   }
+  const sha256 = await sha256Hex(bytes);
+  if (!hasEntry(id) || (await droppedAsTwin(id, sha256))) return;
+  const note = claimName(id, sha256);
   try {
     // with the entry's id the engine keeps the parsed file for the U-Net stack
     const card = await getEngine().inspectHypernetwork({ name: file.name, bytes }, id);
     if (!hasEntry(id)) return forget([id]); // removed while the worker read it
-    update(id, (e) => ({ ...base(e), status: 'ready', card }));
-    await keepReadFile(id, file);
+    update(new Set([id]), (e) => ({ ...base(e), status: 'ready', card }));
+    if (note) await keepName(id, entryOf(id)?.name ?? null);
+    await keepFile(id, file);
     // a tag typed before the file was dropped selects it now
     applyPromptTags();
   } catch (e) {
@@ -146,34 +153,85 @@ async function inspectEntry(id: string, file: File): Promise<void> {
   }
 }
 
+/** The same bytes are loaded already: this entry goes (with its kept copy) and the other card is focused. */
+async function droppedAsTwin(id: string, sha256: string): Promise<boolean> {
+  const twin = useStudio.getState().hypernetworks.find((e) => e.id !== id && e.sha256 === sha256 && e.status !== 'removing');
+  const self = entryOf(id);
+  if (!twin || !self) return false;
+  useStudio.setState((s) => ({ hypernetworks: s.hypernetworks.filter((e) => e.id !== id) }));
+  if (self.storeKey) await forgetKept(self.storeKey).catch(() => undefined);
+  setFocus({ id: twin.id, message: `${self.fileName} is already loaded${twin.status === 'ready' ? ` as “${entryName(twin)}”` : ''} (the same bytes).` });
+  // the card shows whatever the list's filter
+  setLibraryFilter('');
+  setEntryOpen(twin.id, true);
+  return true;
+}
+
+/**
+ * Records the hash and makes the entry's name unique among the files read so far (stem, stem-2, stem-3, …).
+ * Returns the card's note when the name had to change.
+ */
+function claimName(id: string, sha256: string): string | undefined {
+  const entry = entryOf(id);
+  if (!entry) return undefined;
+  const taken = takenNames(id);
+  const wanted = entryName(entry);
+  let name = wanted;
+  for (let n = 2; taken.has(name); n++) name = `${wanted}-${n}`;
+  const note = name === wanted ? undefined : `Named “${name}”: another file is already called “${wanted}”. Rename it to choose another name.`;
+  update(new Set([id]), (e) => ({ ...e, sha256, ...(note ? { name, note } : {}) }));
+  return note;
+}
+
+/** Names of the other files that read (or are being read after their hash): a tag name selects one file. */
+function takenNames(id: string): Set<string> {
+  return new Set(
+    useStudio
+      .getState()
+      .hypernetworks.filter((e) => e.id !== id && e.sha256 !== undefined && e.status !== 'error' && e.status !== 'removing')
+      .map(entryName),
+  );
+}
+
+async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Points the library at one card (a twin dropped again) or says something about it. */
+function setFocus(focus: { id: string; message: string } | null): void {
+  useStudio.setState((s) => ({ session: { ...s.session, libraryNotice: focus } }));
+}
+
+export function dismissLibraryNotice(): void {
+  setFocus(null);
+}
+
 function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+function entryOf(id: string): HypernetworkEntry | undefined {
+  return useStudio.getState().hypernetworks.find((e) => e.id === id);
+}
+
+/** The entry is there and not being removed. */
 function hasEntry(id: string): boolean {
-  return useStudio.getState().hypernetworks.some((e) => e.id === id);
+  const entry = entryOf(id);
+  return entry !== undefined && entry.status !== 'removing';
 }
 
 function fail(id: string, error: EntryError): void {
-  update(id, (e) => ({ ...base(e), status: 'error', error }));
+  update(new Set([id]), (e) => ({ ...base(e), status: 'error', error }));
 }
 
 /** An entry's fields that survive a status change. */
 function base(e: HypernetworkEntry) {
-  return { id: e.id, fileName: e.fileName, fileSize: e.fileSize, ...(e.name ? { name: e.name } : {}), ...(e.storeKey ? { storeKey: e.storeKey } : {}) };
+  const { id, fileName, fileSize, name, storeKey, sha256, kept, note } = e;
+  return { id, fileName, fileSize, ...(name ? { name } : {}), ...(storeKey ? { storeKey } : {}), ...(sha256 ? { sha256 } : {}), ...(kept ? { kept } : {}), ...(note ? { note } : {}) };
 }
 
-/** Keeps a successfully read file for later visits (files that failed are not worth a card after a reload). */
-async function keepReadFile(id: string, file: File): Promise<void> {
-  const entry = useStudio.getState().hypernetworks.find((e) => e.id === id);
-  if (!entry || entry.storeKey) return;
-  const key = `${Date.now().toString(36)}-${id}-${Math.random().toString(36).slice(2, 8)}`;
-  await keep((lib) => lib.put({ key, fileName: file.name, name: entry.name ?? null, bytes: file, addedAt: Date.now() }));
-  if (!hasEntry(id)) await keep((lib) => lib.remove(key)); // removed while it was being kept
-  else if (getLibrary()) update(id, (e) => ({ ...e, storeKey: key }));
-}
-
-/** Replaces one entry; a no-op when it was removed meanwhile. */
-function update(id: string, next: (entry: HypernetworkEntry) => HypernetworkEntry): void {
-  useStudio.setState((s) => ({ hypernetworks: s.hypernetworks.map((e) => (e.id === id ? next(e) : e)) }));
+/** Replaces the given entries; a no-op for those removed (or being removed) meanwhile. */
+function update(ids: ReadonlySet<string>, next: (entry: HypernetworkEntry) => HypernetworkEntry): void {
+  useStudio.setState((s) => ({ hypernetworks: s.hypernetworks.map((e) => (ids.has(e.id) && e.status !== 'removing' ? next(e) : e)) }));
 }

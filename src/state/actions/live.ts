@@ -3,7 +3,7 @@
  * at once, cancelling the run in flight; the last images stay on screen until the new ones are ready. A
  * strength change is a graph input, so no session is rebuilt.
  */
-import { createLiveScheduler, type LiveScheduler } from '../live-scheduler.ts';
+import { createLiveScheduler, LIVE_DEBOUNCE_MS, LIVE_TYPING_MS, type LiveScheduler } from '../live-scheduler.ts';
 import { useStudio } from '../store.ts';
 import { cancelGeneration, dismissGenerationError, generate, setParams, whenIdle } from './generation.ts';
 
@@ -47,9 +47,12 @@ export function setLiveMode(live: boolean): void {
   if (live && generation.params.randomSeed) setParams({ randomSeed: false, seed: generation.lastSeed ?? generation.params.seed });
 }
 
-/** A strength change was committed (slider released, keyboard step, exact value entered). */
-export function commitStrengthChange(): void {
-  if (useStudio.getState().session.live) scheduler.commit();
+/**
+ * A strength change was committed: a slider released, a keyboard step, an exact value entered ('release'), or
+ * a multiplier typed in a prompt tag ('typed': the run waits for a pause in typing).
+ */
+export function commitStrengthChange(source: 'release' | 'typed' = 'release'): void {
+  if (useStudio.getState().session.live) scheduler.commit(source === 'typed' ? LIVE_TYPING_MS : LIVE_DEBOUNCE_MS);
 }
 
 /** Resolves when the live run asked for so far has finished (tests). */

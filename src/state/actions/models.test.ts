@@ -3,10 +3,10 @@ import { StudioError } from '../../core/errors.ts';
 import type { ModelInfo } from '../../engine/api.ts';
 import { DEMO_MODEL } from '../model-types.ts';
 import { resetStudio, useStudio } from '../store.ts';
-import { deferred, demoInfo, engine, resetEngine } from './test-engine.ts';
+import { deferred, demoInfo, engine, resetEngine } from '../../../test/support/fake-engine.ts';
 
 // The real client starts a Worker; these tests only check what the actions do with its answers.
-vi.mock('../../engine/client.ts', async () => (await import('./test-engine.ts')).clientModule());
+vi.mock('../../engine/client.ts', async () => (await import('../../../test/support/fake-engine.ts')).clientModule());
 
 const { loadModel, reloadModel, setBackendChoice, startStudio, startupRequest } = await import('./models.ts');
 const { generate } = await import('./generation.ts');

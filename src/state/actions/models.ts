@@ -3,12 +3,12 @@
  * serialized (the engine holds one pipeline) and the latest request wins: an older one still queued is skipped.
  */
 import type { ProgressEvent } from '../../core/progress.ts';
-import { getEngine } from '../../engine/client.ts';
+import { getEngine, onEngineLost } from '../../engine/client.ts';
 import { losesModel, toUiError } from '../errors.ts';
 import { BACKEND_CHOICES, DEMO_MODEL, type BackendChoice, type LoadStep, type ModelSpec } from '../model-types.ts';
 import { useStudio } from '../store.ts';
 import { cancelGeneration, whenIdle } from './run-control.ts';
-import { forgetAppliedStack, syncStack } from './stack.ts';
+import { forgetAppliedStack, syncStack } from './stack-sync.ts';
 
 /** Networks warmed up at load (`compile` events), in the order the engine reports them. */
 const WARMUP_NETWORKS = 3;
@@ -69,13 +69,18 @@ export function setBackendChoice(choice: BackendChoice): Promise<void> {
   return loadModel(undefined, choice);
 }
 
-/** The generation actions call this when the engine lost the model (device lost, worker crashed). */
-export function markModelLost(message: string): void {
+/**
+ * The one subscriber to the engine's loss event (a lost GPU device, a crashed worker): a loaded model is gone,
+ * and after a device loss it is loaded again at once; the form, stack and gallery are kept.
+ */
+onEngineLost(({ cause, message }) => {
+  if (useStudio.getState().model.status !== 'ready') return; // a load in flight fails by itself
   forgetAppliedStack();
   useStudio.setState((s) => ({
-    model: { ...s.model, status: 'lost', step: null, fraction: 0, info: null, error: { code: 'device-lost', message, details: {} } },
+    model: { ...s.model, status: 'lost', step: null, fraction: 0, info: null, error: { code: cause === 'crashed' ? 'engine-crashed' : 'device-lost', message, details: {} } },
   }));
-}
+  if (cause === 'device-lost') void reloadModel();
+});
 
 async function runLoad(token: number, spec: ModelSpec, backend: BackendChoice): Promise<void> {
   if (token !== loadToken) return; // a newer load was asked for while this one waited
@@ -106,13 +111,14 @@ async function runLoad(token: number, spec: ModelSpec, backend: BackendChoice): 
       const previous = s.model.info;
       const { params } = s.generation;
       const sizeFits = (v: number | null) => v !== null && v % info.sizeStep === 0;
-      const sameModel = previous?.name === info.name;
+      const sameModel = (previous?.name ?? s.generation.sizeModel) === info.name;
       const keep = sameModel && sizeFits(params.width) && sizeFits(params.height);
       return {
         model: { ...s.model, status: 'ready', step: null, fraction: 1, info, error: null },
         generation: {
           ...s.generation,
           params: keep ? params : { ...params, width: info.defaultSize, height: info.defaultSize },
+          sizeModel: info.name,
           // a "no model" or lost-model error shown in the output panel is resolved by this load
           error: s.generation.error && (losesModel(s.generation.error) || s.generation.error.code === 'no-model') ? null : s.generation.error,
         },

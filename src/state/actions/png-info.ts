@@ -13,7 +13,9 @@ import type { PngInfoReport } from '../session-types.ts';
 import { useStudio } from '../store.ts';
 import { setParams } from './generation.ts';
 import { addHypernetworkFiles } from './hypernetworks.ts';
-import { entryForName, setEnabled } from './stack.ts';
+import { applyPromptTags } from './prompt.ts';
+import { entryForName } from './stack.ts';
+import { entryMismatch } from './stack-sync.ts';
 
 function report(pngInfo: PngInfoReport | null): void {
   useStudio.setState((s) => ({ session: { ...s.session, pngInfo } }));
@@ -76,8 +78,9 @@ export function applyInfotext(text: string | Infotext, fileName: string, extraNo
   } else if (loaded && parsed.model.hash && loaded.modelHash && parsed.model.hash !== loaded.modelHash) {
     notes.push(`Its model hash ${parsed.model.hash} differs from the loaded model's ${loaded.modelHash}.`);
   }
-  // the prompt's tags select and set the stack (setParams → applyPromptTags)
+  // the prompt's tags select and set the stack: exactly its tags, every other entry switched off
   setParams(parsed.patch);
+  applyPromptTags(parsed.patch.prompt);
   const state = useStudio.getState();
   const named = new Set<string>();
   const applied: { name: string; strength: number }[] = [];
@@ -91,9 +94,9 @@ export function applyInfotext(text: string | Infotext, fileName: string, extraNo
     if (named.has(id)) continue;
     named.add(id);
     applied.push({ name: tag.name, strength: tag.multiplier });
+    const mismatch = entryMismatch(state, id);
+    if (mismatch) notes.push(`${tag.name}: ${mismatch}`);
   }
-  // the PNG's stack is exactly its tags: other enabled entries are switched off
-  for (const e of state.stack.entries) if (e.enabled && !named.has(e.id)) setEnabled(e.id, false);
   const result: PngInfoReport = { fileName, ok: true, restored: parsed.restored, missing, applied, notes };
   report(result);
   return result;

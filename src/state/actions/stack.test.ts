@@ -2,21 +2,21 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { StudioError } from '../../core/errors.ts';
 import type { EngineApi, EngineFile, HypernetworkCard } from '../../engine/api.ts';
 import { DEMO_MODEL } from '../model-types.ts';
-import { removeTag, setTagMultiplier } from '../prompt-tags.ts';
 import { reachText, stackReach } from '../stack-reach.ts';
 import { resetStudio, useStudio } from '../store.ts';
-import { deferred, engine, fakeResponse, fakeStack, resetEngine } from './test-engine.ts';
+import { deferred, engine, fakeResponse, fakeStack, resetEngine } from '../../../test/support/fake-engine.ts';
 
 const inspect = vi.fn<EngineApi['inspectHypernetwork']>();
 
 vi.mock('../../engine/client.ts', async () => {
-  const { clientModule, engine } = await import('./test-engine.ts');
+  const { clientModule, engine } = await import('../../../test/support/fake-engine.ts');
   return clientModule(() => ({ ...engine, inspectHypernetwork: inspect }));
 });
 
 const { addHypernetworkFiles, removeHypernetwork, clearHypernetworks } = await import('./hypernetworks.ts');
-const stack = await import('./stack.ts');
+const stack = { ...(await import('./stack.ts')), ...(await import('./stack-sync.ts')), ...(await import('./prompt.ts')) };
 const { generate, setParams } = await import('./generation.ts');
+const { setPrompt } = stack;
 const { loadModel } = await import('./models.ts');
 
 function cardFor(file: EngineFile): HypernetworkCard {
@@ -43,7 +43,8 @@ function cardFor(file: EngineFile): HypernetworkCard {
   };
 }
 
-const file = (name: string) => new File(['PK'], name);
+/** distinct bytes per name: the same bytes are the same file */
+const file = (name: string) => new File([`PK ${name}`], name);
 const state = () => useStudio.getState();
 const entries = () => state().stack.entries;
 const prompt = () => state().generation.params.prompt;
@@ -224,45 +225,45 @@ describe('generate and the stack', () => {
 });
 
 describe('<hypernet:name:mult> tags', () => {
-  it('a tag enables its file at its multiplier; tagged entries come first, in tag order', async () => {
+  it('the tags are the stack: each enables its file at its multiplier, in tag order; an entry without a tag is off', async () => {
     await library('stripes.pt', 'invert.pt', 'other.pt');
     stack.addToStack(idOf('other.pt'));
-    setParams({ prompt: 'a cat <hypernet:invert:0.5> <hypernet:stripes:-1e-1>' });
+    setPrompt('a cat <hypernet:invert:0.5> <hypernet:stripes:-1e-1>');
     expect(entries().map((e) => [e.id, e.enabled, e.strength])).toEqual([
       [idOf('invert.pt'), true, 0.5],
       [idOf('stripes.pt'), true, -0.1],
-      [idOf('other.pt'), true, 1],
+      [idOf('other.pt'), false, 1],
     ]);
     await stack.whenStackSynced();
-    expect(lastSent()).toEqual([['invert.pt', 0.5], ['stripes.pt', -0.1], ['other.pt', 1]]);
+    expect(lastSent()).toEqual([['invert.pt', 0.5], ['stripes.pt', -0.1]]);
   });
 
   it('a tag without a multiplier means 1; names are exact file stems (case-sensitive, the internal name does not count)', async () => {
     await library('Stripes.pt');
-    setParams({ prompt: '<hypernet:stripes> <hypernet:internal-Stripes.pt>' });
+    setPrompt('<hypernet:stripes> <hypernet:internal-Stripes.pt>');
     expect(entries()).toEqual([]);
     expect(stack.unknownTagNames(state())).toEqual(['stripes', 'internal-Stripes.pt']);
-    setParams({ prompt: '<hypernet:Stripes>' });
+    setPrompt('<hypernet:Stripes>');
     expect(entries()).toEqual([{ id: idOf('Stripes.pt'), enabled: true, strength: 1 }]);
     expect(stack.unknownTagNames(state())).toEqual([]);
   });
 
   it('unknown names are listed and ignored; the known ones still apply', async () => {
     await library('stripes.pt');
-    setParams({ prompt: '<hypernet:nosuch:1> <hypernet:stripes:0.7>' });
+    setPrompt('<hypernet:nosuch:1> <hypernet:stripes:0.7>');
     expect(stack.unknownTagNames(state())).toEqual(['nosuch']);
     expect(entries().map((e) => [e.id, e.strength])).toEqual([[idOf('stripes.pt'), 0.7]]);
   });
 
   it('an unparsable multiplier leaves the stack alone (A1111 then applies no tag)', async () => {
     await library('stripes.pt');
-    setParams({ prompt: '<hypernet:stripes:0.3>' });
-    setParams({ prompt: '<hypernet:stripes:abc>' });
+    setPrompt('<hypernet:stripes:0.3>');
+    setPrompt('<hypernet:stripes:abc>');
     expect(entries().map((e) => e.strength)).toEqual([0.3]);
   });
 
   it('a file dropped after its tag was typed is selected when it is read', async () => {
-    setParams({ prompt: 'x <hypernet:late:0.4>' });
+    setPrompt('x <hypernet:late:0.4>');
     expect(stack.unknownTagNames(state())).toEqual(['late']);
     await library('late.pt');
     expect(entries()).toEqual([{ id: idOf('late.pt'), enabled: true, strength: 0.4 }]);
@@ -270,7 +271,7 @@ describe('<hypernet:name:mult> tags', () => {
 
   it('the slider and the number field rewrite the tag’s multiplier, keeping the rest of the prompt', async () => {
     await library('stripes.pt', 'invert.pt');
-    setParams({ prompt: 'a cat <hypernet:stripes:0.5>, on a mat <hypernet:invert>' });
+    setPrompt('a cat <hypernet:stripes:0.5>, on a mat <hypernet:invert>');
     stack.setStrength(idOf('stripes.pt'), 1.25);
     expect(prompt()).toBe('a cat <hypernet:stripes:1.25>, on a mat <hypernet:invert>');
     stack.setStrength(idOf('invert.pt'), -0.35);
@@ -281,48 +282,43 @@ describe('<hypernet:name:mult> tags', () => {
     expect(lastSent()).toEqual([['stripes.pt', 1.25], ['invert.pt', -0.35]]);
   });
 
-  it('an untagged entry leaves the prompt alone', async () => {
-    await library('stripes.pt');
-    setParams({ prompt: 'a cat' });
+  it('"Add to stack" writes its tag, as A1111\'s extra-network cards do; switching it on and off adds and removes it', async () => {
+    await library('stripes.pt', 'invert.pt');
+    setPrompt('a cat ');
     stack.addToStack(idOf('stripes.pt'));
+    expect(prompt()).toBe('a cat <hypernet:stripes:1>');
     stack.setStrength(idOf('stripes.pt'), 0.2);
-    expect(prompt()).toBe('a cat');
+    stack.addToStack(idOf('invert.pt'));
+    expect(prompt()).toBe('a cat <hypernet:stripes:0.2> <hypernet:invert:1>');
+    stack.setEnabled(idOf('stripes.pt'), false);
+    stack.setStrength(idOf('stripes.pt'), 0.3);
+    expect(prompt()).toBe('a cat <hypernet:invert:1>');
+    stack.setEnabled(idOf('stripes.pt'), true);
+    expect(prompt()).toBe('a cat <hypernet:stripes:0.3> <hypernet:invert:1>');
   });
 
   it('disabling or removing a tagged entry removes its tag; deleting the tag disables the entry', async () => {
     await library('stripes.pt', 'invert.pt');
-    setParams({ prompt: 'a cat <hypernet:stripes:0.5> <hypernet:invert:2>' });
+    setPrompt('a cat <hypernet:stripes:0.5> <hypernet:invert:2>');
     stack.setEnabled(idOf('stripes.pt'), false);
     expect(prompt()).toBe('a cat <hypernet:invert:2>');
     stack.removeFromStack(idOf('invert.pt'));
     expect(prompt()).toBe('a cat');
-    setParams({ prompt: 'a cat <hypernet:stripes:0.5>' });
+    setPrompt('a cat <hypernet:stripes:0.5>');
     expect(entries().find((e) => e.id === idOf('stripes.pt'))?.enabled).toBe(true);
-    setParams({ prompt: 'a cat' });
+    setPrompt('a cat');
     expect(entries().find((e) => e.id === idOf('stripes.pt'))?.enabled).toBe(false);
     await stack.whenStackSynced();
     expect(lastSent()).toEqual([]);
   });
 
-  it('a later file with the same stem wins, as in A1111', async () => {
-    await library('dup.pt', 'dup.pt');
+  it('two different files with one stem get different names, so each tag selects one file', async () => {
+    await addHypernetworkFiles([new File(['one'], 'a/dup.pt'), new File(['two'], 'b/dup.pt')]);
     const [first, second] = state().hypernetworks;
-    setParams({ prompt: '<hypernet:dup:0.9>' });
-    expect(entries().map((e) => e.id)).toEqual([second?.id]);
-    expect(entries().map((e) => e.id)).not.toContain(first?.id);
-  });
-});
-
-describe('prompt tag text', () => {
-  it('rewrites only the named hypernet tag and keeps extra items', () => {
-    expect(setTagMultiplier('<hypernet:a:1:x> <lora:a:1> <hypernet:b>', 'a', 0.5)).toBe('<hypernet:a:0.5:x> <lora:a:1> <hypernet:b>');
-    expect(setTagMultiplier('<hypernet:b>', 'b', 1e-7)).toBe('<hypernet:b:1e-7>');
-  });
-
-  it('removes a tag with its separating space', () => {
-    expect(removeTag('a cat <hypernet:x:1> on a mat', 'x')).toBe('a cat on a mat');
-    expect(removeTag('<hypernet:x:1> a cat', 'x')).toBe('a cat');
-    expect(removeTag('a <hypernet:y> <hypernet:x:0.5>', 'x')).toBe('a <hypernet:y>');
+    expect([first?.name, second?.name]).toEqual([undefined, 'dup-2']);
+    expect(second?.note).toMatch(/another file is already called “dup”/);
+    setPrompt('<hypernet:dup-2:0.9> <hypernet:dup:0.1>');
+    expect(entries().map((e) => [e.id, e.strength])).toEqual([[second?.id, 0.9], [first?.id, 0.1]]);
   });
 });
 
@@ -347,15 +343,17 @@ describe('what an entry touches', () => {
 });
 
 describe('tags and manual order', () => {
-  it('a manual reorder stays while the tags do not change; a tag change puts tagged entries first again', async () => {
-    await library('a.pt', 'b.pt');
-    stack.addToStack(idOf('b.pt'));
-    setParams({ prompt: 'x <hypernet:a:1>' });
-    expect(entries().map((e) => e.id)).toEqual([idOf('a.pt'), idOf('b.pt')]);
-    stack.moveStackEntryBy(idOf('b.pt'), -1);
-    setParams({ prompt: 'xy <hypernet:a:1>' });
-    expect(entries().map((e) => e.id)).toEqual([idOf('b.pt'), idOf('a.pt')]);
-    setParams({ prompt: 'xy <hypernet:a:0.5>' });
-    expect(entries().map((e) => [e.id, e.strength])).toEqual([[idOf('a.pt'), 0.5], [idOf('b.pt'), 1]]);
+  it('moving a row moves its tag: the prompt (hence the PNG) keeps the order the engine applies', async () => {
+    await library('stripes.pt', 'invert.pt');
+    setPrompt('x <hypernet:stripes:1>, y <hypernet:invert:1>');
+    stack.moveStackEntryBy(idOf('invert.pt'), -1);
+    expect(prompt()).toBe('x <hypernet:invert:1>, y <hypernet:stripes:1>');
+    await stack.whenStackSynced();
+    expect(lastSent()).toEqual([['invert.pt', 1], ['stripes.pt', 1]]);
+    // typing more keeps the order: the tags already say it
+    setPrompt(`${prompt()} z`);
+    expect(entries().map((e) => e.id)).toEqual([idOf('invert.pt'), idOf('stripes.pt')]);
+    stack.moveStackEntry(idOf('stripes.pt'), 0);
+    expect(prompt()).toBe('x <hypernet:stripes:1>, y <hypernet:invert:1> z');
   });
 });

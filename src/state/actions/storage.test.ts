@@ -2,10 +2,10 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryFs, memorySourceFile } from '../../core/storage/memory-fs.ts';
 import type { SourceFile } from '../../core/storage/storage-fs.ts';
 import { resetStudio, useStudio } from '../store.ts';
-import { engine, resetEngine } from './test-engine.ts';
+import { engine, resetEngine } from '../../../test/support/fake-engine.ts';
 import { tinyNetwork } from '../../../test/support/onnx-models.ts';
 
-vi.mock('../../engine/client.ts', async () => (await import('./test-engine.ts')).clientModule());
+vi.mock('../../engine/client.ts', async () => (await import('../../../test/support/fake-engine.ts')).clientModule());
 
 const { deleteInstalledModel, importModelFolder, initStorage, setStorageBackend, verifyInstalledModel } = await import('./storage.ts');
 
@@ -76,6 +76,21 @@ describe('storage actions', () => {
     expect(storage().models).toEqual([]);
     expect(storage().verify).toBeNull();
     expect(fs.files.size).toBe(0);
+  });
+
+  it('a delete that fails says why and keeps the model listed; the row says "Deleting…" until it is done', async () => {
+    await importModelFolder(demoFolder());
+    const id = storage().models[0]!.id;
+    const removeDir = vi.spyOn(fs, 'removeDir').mockRejectedValueOnce(Object.assign(new Error('The file is in use.'), { name: 'NoModificationAllowedError' }));
+    const done = deleteInstalledModel(id);
+    expect(storage().deleting).toEqual({ id, error: null });
+    await done;
+    expect(storage().deleting).toMatchObject({ id, error: { message: expect.stringContaining('The file is in use.') } });
+    expect(storage().models.map((m) => m.id)).toEqual([id]);
+    removeDir.mockRestore();
+    await deleteInstalledModel(id);
+    expect(storage().deleting).toBeNull();
+    expect(storage().models).toEqual([]);
   });
 
   it('replaces the damaged model a re-import was offered for', async () => {

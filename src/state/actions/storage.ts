@@ -189,13 +189,21 @@ export async function verifyInstalledModel(id: string): Promise<void> {
   }
 }
 
-/** Deletes an installed model; when it is the loaded one, the demo model is loaded instead. */
+/**
+ * Deletes an installed model; when it is the loaded one, the demo model is loaded instead. Its row says
+ * "Deleting…" until the files are gone, or why they could not be (it is then still listed). Never rejects.
+ */
 export async function deleteInstalledModel(id: string): Promise<void> {
   const b = getBackend();
   if (!b) return;
-  const spec = useStudio.getState().model.spec;
-  if (spec?.kind === 'installed' && spec.id === id) await loadModel(DEMO_MODEL);
-  await deleteInstalled(b.fs, id);
-  setStorage((s) => ({ verify: s.verify?.id === id ? null : s.verify, replacing: s.replacing === id ? null : s.replacing }));
+  setStorage({ deleting: { id, error: null } });
+  try {
+    const spec = useStudio.getState().model.spec;
+    if (spec?.kind === 'installed' && spec.id === id) await loadModel(DEMO_MODEL);
+    await deleteInstalled(b.fs, id);
+    setStorage((s) => ({ deleting: null, verify: s.verify?.id === id ? null : s.verify, replacing: s.replacing === id ? null : s.replacing }));
+  } catch (e) {
+    setStorage({ deleting: { id, error: toUiError(e) } });
+  }
   await refreshStorage();
 }

@@ -4,17 +4,18 @@ import type { EngineApi, EngineFile, GenerateRequest, HypernetworkCard } from '.
 import { encodePng } from '../../core/formats/png.ts';
 import { DEMO_MODEL } from '../model-types.ts';
 import { resetStudio, useStudio } from '../store.ts';
-import { deferred, engine, fakeResponse, resetEngine } from './test-engine.ts';
+import { deferred, engine, fakeResponse, resetEngine } from '../../../test/support/fake-engine.ts';
 
 const inspect = vi.fn<EngineApi['inspectHypernetwork']>();
 
 vi.mock('../../engine/client.ts', async () => {
-  const { clientModule, engine } = await import('./test-engine.ts');
+  const { clientModule, engine } = await import('../../../test/support/fake-engine.ts');
   return clientModule(() => ({ ...engine, inspectHypernetwork: inspect }));
 });
 
 const { addHypernetworkFiles } = await import('./hypernetworks.ts');
-const stack = await import('./stack.ts');
+const stack = { ...(await import('./stack.ts')), ...(await import('./stack-sync.ts')) };
+const { setPrompt } = await import('./prompt.ts');
 const { generate, setParams, whenIdle } = await import('./generation.ts');
 const { loadModel } = await import('./models.ts');
 const { runSweep, setSweepText, setSweepTarget, sweepBlocker } = await import('./sweep.ts');
@@ -42,7 +43,7 @@ beforeEach(async () => {
   resetLive();
   inspect.mockReset().mockImplementation(async (f) => card(f));
   await loadModel(DEMO_MODEL, 'wasm');
-  await addHypernetworkFiles([new File(['PK'], 'stripes.pt'), new File(['PK'], 'invert.pt')]);
+  await addHypernetworkFiles([new File(['PK stripes'], 'stripes.pt'), new File(['PK invert'], 'invert.pt')]);
   stack.addToStack(idOf('stripes.pt'), 1);
   stack.addToStack(idOf('invert.pt'), 0.5);
   await stack.whenStackSynced();
@@ -72,6 +73,32 @@ describe('strength sweep', () => {
     setSweepText('0, 1');
     stack.clearStack();
     expect(sweepBlocker(state())).toContain('Add a hypernetwork to the stack');
+  });
+});
+
+describe('a hypernetwork that matches no width of the model', () => {
+  it('is never sent to the engine (no rebuild, not in the PNG) and a sweep over it is refused with the reason', async () => {
+    inspect.mockImplementationOnce(async (f) => ({ ...card(f), sizes: [768, 320, 640, 1280] }));
+    await addHypernetworkFiles([new File(['PK sd1'], 'sd1-style.pt')]);
+    const built = state().stack.applied!.info.sessionCreations;
+    engine.setHypernetworks.mockClear();
+    stack.addToStack(idOf('sd1-style.pt'));
+    await stack.whenStackSynced();
+    expect(engine.setHypernetworks).not.toHaveBeenCalled();
+    expect(state().stack.applied!.info.sessionCreations).toBe(built);
+    expect(stack.entryMismatch(state(), idOf('sd1-style.pt'))).toBe(
+      "Matches no width of sd-shapes-demo: the file has 768/320/640/1280, the model's attention layers take 64/96/128. It would change nothing, so it is not applied.",
+    );
+    setSweepTarget(idOf('sd1-style.pt'));
+    expect(sweepBlocker(state())).toMatch(/^Cannot sweep it: matches no width of sd-shapes-demo: .* Every image would be the same\.$/);
+    await runSweep();
+    expect(engine.generate).not.toHaveBeenCalled();
+    // the others still sweep
+    setSweepTarget(idOf('invert.pt'));
+    expect(sweepBlocker(state())).toBeNull();
+    // PNG Info naming it says it changes nothing here
+    const report = applyInfotext('a cat <hypernet:sd1-style:0.5>\nSteps: 5, Seed: 1', 'x.png');
+    expect(report.notes).toContainEqual(expect.stringMatching(/^sd1-style: Matches no width of sd-shapes-demo/));
   });
 });
 
@@ -116,6 +143,19 @@ describe('live mode', () => {
     expect(state().session.liveRun).toBe(false);
   });
 
+  it('a strength typed in a prompt tag re-generates too, once typing pauses', async () => {
+    setLiveMode(true);
+    setPrompt(`${state().generation.params.prompt.replace('<hypernet:stripes:1>', '<hypernet:stripes:0.2>')}`);
+    setPrompt(`${state().generation.params.prompt.replace('<hypernet:stripes:0.2>', '<hypernet:stripes:0.25>')}`);
+    await whenLiveSettled();
+    expect(engine.generate).toHaveBeenCalledTimes(1);
+    expect(state().stack.applied!.strengths).toEqual([0.25, 0.5]);
+    // other prompt edits are not strength changes
+    setPrompt(`${state().generation.params.prompt} more words`);
+    await whenLiveSettled();
+    expect(engine.generate).toHaveBeenCalledTimes(1);
+  });
+
   it('off, or with a random seed: commits do nothing', async () => {
     commitStrengthChange();
     setLiveMode(true);
@@ -141,7 +181,7 @@ describe('PNG Info', () => {
 
   it('a dropped PNG goes to PNG Info, a .pt to the library; a PNG without parameters says so', async () => {
     const png = encodePng({ width: 1, height: 1, data: new Uint8ClampedArray(4) }, { parameters: text });
-    await addDroppedFiles([new File([png as Uint8Array<ArrayBuffer>], 'x.png', { type: 'image/png' }), new File(['PK'], 'more.pt')]);
+    await addDroppedFiles([new File([png as Uint8Array<ArrayBuffer>], 'x.png', { type: 'image/png' }), new File(['PK more'], 'more.pt')]);
     expect(state().session.pngInfo).toMatchObject({ fileName: 'x.png', ok: true, missing: ['anime'] });
     expect(state().hypernetworks.map((e) => e.fileName)).toContain('more.pt');
     const bare = encodePng({ width: 1, height: 1, data: new Uint8ClampedArray(4) });

@@ -4,9 +4,10 @@
  * download as one PNG grid whose `parameters` describe the sweep.
  */
 import { parseStrengthList, type ParsedStrengths } from '../../core/diffusion/pipeline/sweep.ts';
+import { entryName } from '../hypernetwork-entry.ts';
 import { useStudio, type StudioState } from '../store.ts';
 import { generate } from './generation.ts';
-import { wantedStack } from './stack.ts';
+import { entryMismatch, wantedStack } from './stack-sync.ts';
 
 export function setSweepText(text: string): void {
   useStudio.setState((s) => ({ session: { ...s.session, sweep: { ...s.session.sweep, text } } }));
@@ -20,19 +21,38 @@ export function sweepStrengths(state: StudioState): ParsedStrengths {
   return parseStrengthList(state.session.sweep.text);
 }
 
-/** The swept entry's index among the enabled entries the engine holds (null: nothing to sweep). */
-export function sweepIndex(state: StudioState): number | null {
-  const wanted = wantedStack(state);
-  if (wanted.length === 0) return null;
+/**
+ * What the sweep can target: the enabled entries that read, in stack order (with those that match no width of
+ * the model, so that choosing one says why it cannot be swept).
+ */
+export function sweepTargets(state: StudioState): { id: string; name: string }[] {
+  return state.stack.entries.flatMap(({ id, enabled }) => {
+    const entry = state.hypernetworks.find((e) => e.id === id);
+    return enabled && entry?.status === 'ready' ? [{ id, name: entryName(entry) }] : [];
+  });
+}
+
+/** The chosen target: the one picked, else the first. */
+export function sweepTarget(state: StudioState): string | null {
+  const targets = sweepTargets(state);
   const { targetId } = state.session.sweep;
-  const index = targetId === null ? 0 : wanted.findIndex((w) => w.id === targetId);
-  return index < 0 ? 0 : index;
+  return targets.find((t) => t.id === targetId)?.id ?? targets[0]?.id ?? null;
+}
+
+/** The swept entry's index among the entries the engine holds (null: nothing it can sweep). */
+export function sweepIndex(state: StudioState): number | null {
+  const target = sweepTarget(state);
+  const index = wantedStack(state).findIndex((w) => w.id === target);
+  return index < 0 ? null : index;
 }
 
 /** Why the sweep cannot run now, or null when it can. */
 export function sweepBlocker(state: StudioState): string | null {
   if (state.model.status !== 'ready') return 'Load a model first.';
-  if (sweepIndex(state) === null) return 'Add a hypernetwork to the stack (and enable it) to sweep its strength.';
+  const target = sweepTarget(state);
+  if (target === null) return 'Add a hypernetwork to the stack (and enable it) to sweep its strength.';
+  const mismatch = entryMismatch(state, target);
+  if (mismatch) return `Cannot sweep it: ${mismatch.charAt(0).toLowerCase()}${mismatch.slice(1)} Every image would be the same.`;
   const parsed = sweepStrengths(state);
   if (!parsed.ok) return parsed.error;
   return null;

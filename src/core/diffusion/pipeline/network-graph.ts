@@ -6,6 +6,7 @@
  */
 import { StudioError } from '../../errors.ts';
 import { externalLocations } from '../../onnx/external.ts';
+import { findAttentionSites } from '../../onnx/locate.ts';
 import { convertedWeightsFile } from '../../onnx/converted.ts';
 import { CONVERTED_WEIGHTS, halveModel, upcastModel, VAE_FP32_OPS } from '../../onnx/precision.ts';
 import { decodeModel, encodeModel, type ModelProto } from '../../onnx/proto.ts';
@@ -83,4 +84,17 @@ export function withPrecision(net: NetworkGraph, change: 'upcast' | 'halve'): { 
   const skeleton = encodeModel(model);
   const stats = weightStats(model);
   return { net: { ...net, skeleton, files, stats }, report: { network: net.what, change, fromBytes: net.stats.totalBytes, toBytes: stats.totalBytes } };
+}
+
+/**
+ * The widths a hypernetwork module can act on in this U-Net (its attention K/V inputs: U-Net widths and the text
+ * width), ascending; a hypernetwork with none of them changes nothing. Null when the attention is not found
+ * (fused attention and the like: applying a hypernetwork then says why).
+ */
+export function attentionWidths(unet: NetworkGraph): number[] | null {
+  try {
+    return [...new Set(findAttentionSites(decodeModel(unet.skeleton).graph).sites.map((s) => s.width))].sort((a, b) => a - b);
+  } catch {
+    return null;
+  }
 }

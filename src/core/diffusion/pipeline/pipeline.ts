@@ -16,7 +16,7 @@ import type { ProgressFn, RgbaImage } from '../../progress.ts';
 import { generate as runGeneration } from './generation.ts';
 import { vaeOutputToRgba } from './image.ts';
 import { planNative, planWasm, type BackendPlan } from './memory-plan.ts';
-import { packageOf, withPrecision, type NetworkGraph, type PrecisionChange } from './network-graph.ts';
+import { attentionWidths, packageOf, withPrecision, type NetworkGraph, type PrecisionChange } from './network-graph.ts';
 import { TextEncoderModel, VaeDecoderModel } from './networks.ts';
 import { openModel, planInput, type OpenedModel } from './open-model.ts';
 import type { ModelSource } from './model-source.ts';
@@ -158,6 +158,7 @@ export class StableDiffusionPipeline {
         modelHash: model.modelHash,
         precision: halfShare(nets.unet.stats) > 0.5 ? 'fp16' : 'fp32',
         clipSkipMax: textEncoder.clipSkipLayers ?? 1,
+        attentionWidths: attentionWidths(nets.unet),
         load: {
           plan,
           conversions,

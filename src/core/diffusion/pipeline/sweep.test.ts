@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BATCH_PIXEL_BUDGET, formatStrengthList, MAX_SWEEP, parseStrengthList, planSweep, withSweptTag } from './sweep.ts';
+import { BATCH_PIXEL_BUDGET, formatStrengthList, MAX_SWEEP, parseStrengthList, planSweep } from './sweep.ts';
 
 describe('parseStrengthList', () => {
   it('reads commas, spaces and semicolons', () => {
@@ -38,16 +38,5 @@ describe('planSweep', () => {
   it('a forced batch ignores the budget but not the export', () => {
     expect(planSweep({ ...base, count: 16, width: 1024, height: 1024, requested: 'batched' }).mode).toBe('batched');
     expect(planSweep({ ...base, dynamicBatch: false, requested: 'batched' }).mode).toBe('sequential');
-  });
-});
-
-describe('withSweptTag', () => {
-  it("rewrites the swept hypernetwork's multiplier in place, keeping others", () => {
-    expect(withSweptTag('a cat <hypernet:stripes:1> <hypernet:invert:0.5>', 'stripes', 0.25)).toBe('a cat <hypernet:stripes:0.25> <hypernet:invert:0.5>');
-    expect(withSweptTag('<hypernet:stripes>', 'stripes', 0)).toBe('<hypernet:stripes:0>');
-  });
-  it('appends the tag when the prompt lacks it', () => {
-    expect(withSweptTag('a cat', 'stripes', 0.75)).toBe('a cat <hypernet:stripes:0.75>');
-    expect(withSweptTag('', 'stripes', 1)).toBe('<hypernet:stripes:1>');
   });
 });

@@ -81,18 +81,3 @@ export function planSweep({ count, width, height, backend, dynamicBatch, perImag
   }
   return { mode: 'batched', reason: `${count} images in one U-Net batch` };
 }
-
-/**
- * The prompt of one sweep image as A1111 records it: the swept hypernetwork's `<hypernet:name:mult>` tag
- * carries that image's strength (rewritten in place when the prompt has it, else appended).
- */
-export function withSweptTag(prompt: string, stem: string, strength: number): string {
-  let found = false;
-  const out = prompt.replace(/<hypernet:([^:>]+)((?::[^>]*)?)>/g, (whole, name: string, rest: string) => {
-    if (name !== stem) return whole;
-    found = true;
-    const extra = rest.split(':').slice(2);
-    return `<hypernet:${[name, String(strength), ...extra].join(':')}>`;
-  });
-  return found ? out : `${prompt}${prompt ? ' ' : ''}<hypernet:${stem}:${strength}>`;
-}

@@ -102,5 +102,10 @@ export interface PipelineInfo {
   readonly precision: 'fp32' | 'fp16';
   /** the largest clip skip (the text encoder's layer count); 1 when its layers could not be found */
   readonly clipSkipMax: number;
+  /**
+   * The widths a hypernetwork module can act on (the attention K/V inputs: U-Net widths and the text width),
+   * ascending; a hypernetwork with none of them changes nothing. Null when the graph's attention is not found.
+   */
+  readonly attentionWidths: readonly number[] | null;
   readonly load: LoadReport;
 }

@@ -8,7 +8,7 @@ import { readRefText } from '../../../../test/reference/diffusion/load.ts';
 import { rng } from '../../../../test/support/fuzz.ts';
 import { ClipTokenizer } from '../tokenizer/index.ts';
 import { applyEmphasis, MAX_PROMPT_CHUNKS, parseExtraNetworks, parsePromptAttention, preparePrompts, tokenizeLine, type Fragment } from './index.ts';
-import { findExtraNetworks } from './extra-networks.ts';
+import { findExtraNetworks } from './hypernet-tags.ts';
 import { pyFloat } from './pyfloat.ts';
 
 const WS = '\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';

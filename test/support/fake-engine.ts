@@ -1,10 +1,12 @@
 /** A scriptable stand-in for the worker engine, for the store action tests (no Worker, no onnxruntime). */
 import { vi } from 'vitest';
-import { StudioError } from '../../core/errors.ts';
-import type { EngineApi, GenerateRequest, GenerateResponse, ModelInfo, ProgressEvent, StackInfo, StackItem } from '../../engine/api.ts';
+import { StudioError } from '../../src/core/errors.ts';
+import type { EngineApi, GenerateRequest, GenerateResponse, ModelInfo, ProgressEvent, StackInfo, StackItem } from '../../src/engine/api.ts';
+import type { EngineLoss } from '../../src/engine/client.ts';
 
 const DEMO_INFO: ModelInfo = {
   modelHash: '6671d78dee',
+  attentionWidths: [64, 96, 128],
   name: 'sd-shapes-demo',
   backend: 'wasm',
   textWidth: 128,
@@ -92,22 +94,46 @@ export const engine = {
   unloadModel: vi.fn<EngineApi['unloadModel']>(),
 };
 
-/** Default behaviour: loads report file and compile progress, then the demo's info; runs finish at once. */
 /**
- * `engine/client.ts` as the action tests mock it (the real one starts a Worker):
- * `vi.mock('../../engine/client.ts', async () => (await import('./test-engine.ts')).clientModule())`.
+ * `engine/client.ts` as the action tests mock it (the real one starts a Worker), with its loss event: like the
+ * real client, a call rejecting with `device-lost` or a crashed worker emits one `onEngineLost` event first.
+ * `vi.mock('<path>/engine/client.ts', async () => (await import('<path>/test/support/fake-engine.ts')).clientModule())`.
  */
 export function clientModule(getEngine: () => Partial<EngineApi> = () => engine) {
+  const listeners = new Set<(loss: EngineLoss) => void>();
+  class EngineCrashedError extends StudioError {
+    constructor(message: string) {
+      super('engine-crashed', message);
+    }
+  }
+  const lost = (e: unknown): EngineLoss | null => {
+    if (e instanceof EngineCrashedError) return { cause: 'crashed', message: e.message };
+    return (e as { code?: string })?.code === 'device-lost' ? { cause: 'device-lost', message: (e as Error).message } : null;
+  };
+  const reporting = (target: Partial<EngineApi>): Partial<EngineApi> =>
+    new Proxy(target, {
+      get(t, key) {
+        const value = Reflect.get(t, key) as unknown;
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) =>
+          Promise.resolve((value as (...a: unknown[]) => unknown).apply(t, args)).catch((e: unknown) => {
+            const loss = lost(e);
+            if (loss) for (const listener of [...listeners]) listener(loss);
+            throw e;
+          });
+      },
+    });
   return {
-    getEngine,
-    EngineCrashedError: class EngineCrashedError extends StudioError {
-      constructor(message: string) {
-        super('engine-crashed', message);
-      }
+    getEngine: () => reporting(getEngine()),
+    EngineCrashedError,
+    onEngineLost(listener: (loss: EngineLoss) => void) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
   };
 }
 
+/** Default behaviour: loads report file and compile progress, then the demo's info; runs finish at once. */
 export function resetEngine(): void {
   fakeStack = new FakeStack();
   engine.setHypernetworks.mockReset().mockImplementation(async (stack, onProgress) => fakeStack.set(stack, onProgress));
