@@ -150,7 +150,7 @@ class TimestepsDenoiser:
         out = self.ldm.apply_model(x, t, cond)
         if not self.v:
             return out
-        ti = t.to(torch.int)
+        ti = t.to(torch.int).long()  # A1111 indexes with .to(torch.int); torch 1.13 wants int64 indices
         return self.ldm.sqrt_alphas_cumprod[ti, None, None, None] * out + self.ldm.sqrt_one_minus_alphas_cumprod[ti, None, None, None] * x
 
 
