@@ -95,3 +95,15 @@ export function createBrownianNoise(opts: BrownianNoiseOptions): BrownianNoiseFn
     return out;
   };
 }
+
+/** A1111's tree range: the smallest non-zero and the largest sigma of the (full) schedule. */
+export function brownianRange(sigmas: ArrayLike<number>): { sigmaMin: number; sigmaMax: number } {
+  let sigmaMin = Infinity;
+  let sigmaMax = -Infinity;
+  for (let i = 0; i < sigmas.length; i++) {
+    const s = sigmas[i] ?? 0;
+    if (s > 0) sigmaMin = Math.min(sigmaMin, s);
+    sigmaMax = Math.max(sigmaMax, s);
+  }
+  return { sigmaMin, sigmaMax };
+}

@@ -51,11 +51,18 @@ export const twoCallsUnlessLast = (sigmas: Float32Array): number => {
   return calls;
 };
 
-/** `plan` of a k-diffusion SamplerDef: kSigmas + sigmaPlan (over `tableOf(schedule)` when given: LCM). */
-export function kPlanner(meta: SamplerMeta, calls: (sigmas: Float32Array) => number, tableOf?: (s: DiscreteSchedule) => SigmaTable) {
-  return (schedule: DiscreteSchedule, steps: number, scheduleType: ScheduleTypeId = 'automatic'): SamplerPlan => {
-    const { sigmas, scheduleType: used } = kSigmas(tableOf ? tableOf(schedule) : schedule, meta, steps, scheduleType);
-    return sigmaPlan(sigmas, calls, used);
+/**
+ * `plan` and `planSigmas` of a k-diffusion SamplerDef: kSigmas + sigmaPlan (over `tableOf(schedule)` when
+ * given: LCM); model calls counted by `meta.callsFor` (one per step by default).
+ */
+export function kPlanner(meta: SamplerMeta, tableOf?: (s: DiscreteSchedule) => SigmaTable) {
+  const calls = meta.callsFor ?? oneCallPerStep;
+  return {
+    plan: (schedule: DiscreteSchedule, steps: number, scheduleType: ScheduleTypeId = 'automatic'): SamplerPlan => {
+      const { sigmas, scheduleType: used } = kSigmas(tableOf ? tableOf(schedule) : schedule, meta, steps, scheduleType);
+      return sigmaPlan(sigmas, calls, used);
+    },
+    planSigmas: (sigmas: Float32Array): SamplerPlan => sigmaPlan(sigmas, calls),
   };
 }
 

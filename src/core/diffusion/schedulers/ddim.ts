@@ -5,11 +5,15 @@
  * even with eta 0, keeping the generator in step with A1111.
  */
 import { internalError } from '../../errors.ts';
+import type { DiscreteSchedule } from './discrete.ts';
 import { fl } from './f32.ts';
 import { ddimTimesteps, timestepMeta, timestepPlan } from './timesteps.ts';
 import type { SamplerDef } from './types.ts';
 
 export { ddimTimesteps } from './timesteps.ts';
+
+/** DDIM over A1111 timesteps: len - 1 steps and model calls. */
+const planDdim = (schedule: DiscreteSchedule, ts: Int32Array) => timestepPlan(schedule, ts, Math.max(ts.length - 1, 0), Math.max(ts.length - 1, 0));
 
 export function createDdim(eta = 0): SamplerDef {
   return {
@@ -22,10 +26,8 @@ export function createDdim(eta = 0): SamplerDef {
       modelCalls: (n) => ddimTimesteps(n).length - 1,
       description: 'DDIM (eta 0) on evenly spaced training timesteps, as A1111 1.6+ runs it.',
     }),
-    plan(schedule, steps) {
-      const ts = ddimTimesteps(steps, schedule.alphasCumprod.length);
-      return timestepPlan(schedule, ts, ts.length - 1, ts.length - 1);
-    },
+    plan: (schedule, steps) => planDdim(schedule, ddimTimesteps(steps, schedule.alphasCumprod.length)),
+    planTimesteps: planDdim,
     initialLatent: (noise) => Float32Array.from(noise),
     createStepper(schedule, p) {
       const ts = p.timesteps;

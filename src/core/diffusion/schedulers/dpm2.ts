@@ -29,13 +29,14 @@ const dpm2Meta = kMeta({
   defaultSchedule: 'karras',
   discardPenultimateSigma: true,
   modelCalls: (n) => 2 * n - 1,
+  callsFor: twoCallsUnlessLast,
   description: 'DPM-Solver-2 (midpoint in log sigma); deterministic, two model calls per step except the last.',
 });
 
 export const dpm2: SamplerDef = {
   id: 'dpm_2',
   meta: dpm2Meta,
-  plan: kPlanner(dpm2Meta, twoCallsUnlessLast),
+  ...kPlanner(dpm2Meta),
   initialLatent: kInitialLatent,
   createStepper(_schedule, plan) {
     return {
@@ -59,12 +60,13 @@ export function createDpm2Ancestral(eta = 1, sNoise = 1): SamplerDef {
     ancestral: true,
     usesEnsd: true,
     modelCalls: (n) => 2 * n - 1,
+    callsFor: twoCallsUnlessLast,
     description: 'DPM2 with ancestral noise from the seed generator.',
   });
   return {
     id: 'dpm_2_a',
     meta,
-    plan: kPlanner(meta, twoCallsUnlessLast),
+    ...kPlanner(meta),
     initialLatent: kInitialLatent,
     createStepper(_schedule, plan) {
       return {

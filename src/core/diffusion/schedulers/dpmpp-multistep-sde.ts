@@ -37,7 +37,7 @@ export function createDpmpp2mSde(solver: 'midpoint' | 'heun', eta = 1, sNoise = 
   return {
     id: heun ? 'dpmpp_2m_sde_heun' : 'dpmpp_2m_sde',
     meta,
-    plan: kPlanner(meta, oneCallPerStep),
+    ...kPlanner(meta),
     initialLatent: kInitialLatent,
     createStepper(_schedule, plan) {
       let old: Float32Array | null = null;
@@ -88,7 +88,7 @@ export function createDpmpp3mSde(eta = 1, sNoise = 1): SamplerDef {
   return {
     id: 'dpmpp_3m_sde',
     meta,
-    plan: kPlanner(meta, oneCallPerStep),
+    ...kPlanner(meta),
     initialLatent: kInitialLatent,
     createStepper(_schedule, plan) {
       let den1: Float32Array | null = null;

@@ -17,13 +17,14 @@ export function createDpmppSde(eta = 1, sNoise = 1, r = 0.5): SamplerDef {
     ancestral: true,
     brownian: true,
     modelCalls: (n) => 2 * n - 1,
+    callsFor: twoCallsUnlessLast,
     description: 'Stochastic DPM-Solver++ (two model calls per step) with Brownian-tree noise.',
   });
   const fac = 1 / (2 * r);
   return {
     id: 'dpmpp_sde',
     meta,
-    plan: kPlanner(meta, twoCallsUnlessLast),
+    ...kPlanner(meta),
     initialLatent: kInitialLatent,
     createStepper(_schedule, plan) {
       return {

@@ -22,7 +22,7 @@ export function createDpmpp2m(): SamplerDef {
   return {
     id: 'dpmpp_2m',
     meta,
-    plan: kPlanner(meta, oneCallPerStep),
+    ...kPlanner(meta),
     initialLatent: kInitialLatent,
     createStepper(_schedule, plan) {
       let oldDenoised: Float32Array | null = null;

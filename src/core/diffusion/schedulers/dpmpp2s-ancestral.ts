@@ -18,12 +18,13 @@ export function createDpmpp2sAncestral(eta = 1, sNoise = 1): SamplerDef {
     ancestral: true,
     usesEnsd: true,
     modelCalls: (n) => 2 * n - 1,
+    callsFor: twoCallsUnlessLast,
     description: 'Single-step DPM-Solver++(2S) with ancestral noise from the seed generator.',
   });
   return {
     id: 'dpmpp_2s_a',
     meta,
-    plan: kPlanner(meta, twoCallsUnlessLast),
+    ...kPlanner(meta),
     initialLatent: kInitialLatent,
     createStepper(_schedule, plan) {
       return {

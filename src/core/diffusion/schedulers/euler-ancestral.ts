@@ -37,7 +37,7 @@ export function createEulerAncestral(eta = 1, sNoise = 1): SamplerDef {
   return {
     id: 'euler_a',
     meta,
-    plan: kPlanner(meta, oneCallPerStep),
+    ...kPlanner(meta),
     initialLatent: kInitialLatent,
     createStepper(_schedule, plan) {
       return {

@@ -9,7 +9,7 @@ const meta = kMeta({ label: 'Euler', aliases: ['k_euler', 'sample_euler'], descr
 export const euler: SamplerDef = {
   id: 'euler',
   meta,
-  plan: kPlanner(meta, oneCallPerStep),
+  ...kPlanner(meta),
   initialLatent: kInitialLatent,
   createStepper(_schedule, plan) {
     return {

@@ -8,13 +8,14 @@ const meta = kMeta({
   label: 'Heun',
   aliases: ['k_heun', 'sample_heun'],
   modelCalls: (n) => 2 * n - 1,
+  callsFor: twoCallsUnlessLast,
   description: 'Second-order ODE solver; two model calls per step except the last.',
 });
 
 export const heun: SamplerDef = {
   id: 'heun',
   meta,
-  plan: kPlanner(meta, twoCallsUnlessLast),
+  ...kPlanner(meta),
   initialLatent: kInitialLatent,
   createStepper(_schedule, plan) {
     return {

@@ -72,7 +72,7 @@ export {
   type ScheduleTypeId,
 } from './schedule-types.ts';
 export { infotextScheduleType, samplingPlan, type SamplingPlan } from './plan.ts';
-export { createBrownianNoise, type BrownianNoiseOptions } from './brownian.ts';
+export { createBrownianNoise, brownianRange, type BrownianNoiseOptions } from './brownian.ts';
 export { DiscreteSchedule } from './discrete.ts';
 export { parseSchedulerConfig, SD1_SCHEDULE, SchedulerConfigError, type NoiseScheduleConfig, type BetaSchedule, type PredictionType } from './config.ts';
 export { compVisModel, compVisScalings, vScalings, cfgCombine, epsToDenoised, vToDenoised, vToEps, type UnetEps } from './model.ts';

@@ -89,7 +89,7 @@ const meta = kMeta({
 export const lcm: SamplerDef = {
   id: 'lcm',
   meta,
-  plan: kPlanner(meta, oneCallPerStep, lcmTable),
+  ...kPlanner(meta, lcmTable),
   initialLatent: kInitialLatent,
   createStepper(_schedule, plan) {
     return {

@@ -53,7 +53,7 @@ export function createLms(order = 4): SamplerDef {
   return {
     id: 'lms',
     meta,
-    plan: kPlanner(meta, oneCallPerStep),
+    ...kPlanner(meta),
     initialLatent: kInitialLatent,
     createStepper(_schedule, plan) {
       const ds: Float32Array[] = [];

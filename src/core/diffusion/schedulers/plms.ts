@@ -4,6 +4,7 @@
  * calls), the next ones Adams–Bashforth of order 2, 3 and then 4 over the previous eps. No noise is drawn.
  */
 import { internalError } from '../../errors.ts';
+import type { DiscreteSchedule } from './discrete.ts';
 import { fl } from './f32.ts';
 import { ddimTimesteps, timestepMeta, timestepPlan } from './timesteps.ts';
 import type { SamplerDef } from './types.ts';
@@ -25,6 +26,8 @@ function combine(e: Float32Array, old: Float32Array[]): Float32Array {
 /** One model call per step plus one more in the first (pseudo improved Euler) step. */
 export const plmsCalls = (loopSteps: number): number => (loopSteps > 0 ? loopSteps + 1 : 0);
 
+const planPlms = (schedule: DiscreteSchedule, ts: Int32Array) => timestepPlan(schedule, ts, Math.max(ts.length - 1, 0), plmsCalls(ts.length - 1));
+
 export const plms: SamplerDef = {
   id: 'plms',
   meta: timestepMeta({
@@ -33,10 +36,8 @@ export const plms: SamplerDef = {
     modelCalls: (n) => plmsCalls(ddimTimesteps(n).length - 1),
     description: 'Pseudo linear multistep (order up to 4) on the DDIM timesteps; deterministic.',
   }),
-  plan(schedule, steps) {
-    const ts = ddimTimesteps(steps, schedule.alphasCumprod.length);
-    return timestepPlan(schedule, ts, ts.length - 1, plmsCalls(ts.length - 1));
-  },
+  plan: (schedule, steps) => planPlms(schedule, ddimTimesteps(steps, schedule.alphasCumprod.length)),
+  planTimesteps: planPlms,
   initialLatent: (noise) => Float32Array.from(noise),
   createStepper(schedule, p) {
     const ts = p.timesteps;

@@ -97,6 +97,8 @@ export interface SamplerMeta {
   defaultSteps: number;
   /** Model evaluations for `steps` steps. */
   modelCalls(steps: number): number;
+  /** k-diffusion family: model evaluations of a plan over these sigmas. */
+  callsFor?(sigmas: Float32Array): number;
   description: string;
 }
 
@@ -105,6 +107,10 @@ export interface SamplerDef {
   meta: SamplerMeta;
   /** The plan for `steps` on schedule type `scheduleType` (default "Automatic"); see plan.ts. */
   plan(schedule: DiscreteSchedule, steps: number, scheduleType?: ScheduleTypeId): SamplerPlan;
+  /** k-diffusion and LCM samplers: a plan over given sigmas (img2img's tail of the schedule). */
+  planSigmas?(sigmas: Float32Array): SamplerPlan;
+  /** Timestep samplers: a plan over given timesteps (img2img's first t_enc); `start` is UniPC's t_start. */
+  planTimesteps?(schedule: DiscreteSchedule, timesteps: Int32Array, start?: number): SamplerPlan;
   /** Starting latent from the first noise draw (k-diffusion: noise * sigmas[0]; DDIM: the noise itself). */
   initialLatent(noise: Float32Array, plan: SamplerPlan): Float32Array;
   createStepper(schedule: DiscreteSchedule, plan: SamplerPlan): Stepper;

@@ -113,6 +113,7 @@ export const unipc: SamplerDef = {
     description: 'UniPC (bh1, order 3) predictor-corrector on the DDIM timesteps; deterministic.',
   }),
   plan,
+  planTimesteps: unipcPlan,
   initialLatent: (noise) => Float32Array.from(noise),
   createStepper(schedule, p) {
     const vp = new VpSchedule(schedule.alphasCumprod);
