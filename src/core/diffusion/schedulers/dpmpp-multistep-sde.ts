@@ -4,7 +4,7 @@
  * step (sigma_{i+1} = 0) returns the denoised latent. A1111 1.10: Exponential schedule by default; 3M SDE also
  * discards the penultimate sigma.
  */
-import { kInitialLatent, kPlanner, oneCallPerStep, sdeNoise, sigmaAt } from './common.ts';
+import { kInitialLatent, kPlanner, sdeNoise, sigmaAt } from './common.ts';
 import { fl } from './f32.ts';
 import { kMeta } from './meta.ts';
 import type { SamplerDef, StepContext } from './types.ts';

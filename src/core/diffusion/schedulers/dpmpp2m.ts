@@ -3,7 +3,7 @@
  * the Karras schedule when the schedule type is "Automatic"; 1.6–1.8's "DPM++ 2M" was the uniform schedule and
  * "DPM++ 2M Karras" the Karras one (both names still parse: names.ts).
  */
-import { kInitialLatent, kPlanner, oneCallPerStep, sigmaAt } from './common.ts';
+import { kInitialLatent, kPlanner, sigmaAt } from './common.ts';
 import { fl, linComb2 } from './f32.ts';
 import { kMeta } from './meta.ts';
 import type { SamplerDef } from './types.ts';

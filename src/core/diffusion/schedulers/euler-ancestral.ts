@@ -3,7 +3,7 @@
  * fresh noise * sigma_up — drawn from the image's generator only while sigma_{i+1} > 0 (A1111 draws
  * steps-1 times after the initial noise).
  */
-import { drawNoise, kInitialLatent, kPlanner, oneCallPerStep, sigmaAt } from './common.ts';
+import { drawNoise, kInitialLatent, kPlanner, sigmaAt } from './common.ts';
 import { addScaled, fl, toD } from './f32.ts';
 import { kMeta } from './meta.ts';
 import type { SamplerDef } from './types.ts';

@@ -1,5 +1,5 @@
 /** "Euler" = k-diffusion `sample_euler` with s_churn 0 (so sigma_hat = sigma_i): x += d * (sigma_{i+1} - sigma_i). */
-import { kInitialLatent, kPlanner, oneCallPerStep, sigmaAt } from './common.ts';
+import { kInitialLatent, kPlanner, sigmaAt } from './common.ts';
 import { addScaled, fl, toD } from './f32.ts';
 import { kMeta } from './meta.ts';
 import type { SamplerDef } from './types.ts';

@@ -4,7 +4,7 @@
  * latent, then re-noises to sigma_{i+1} with the image generator's next draw. Spec: samplers.md §6.
  */
 import { internalError } from '../../errors.ts';
-import { drawNoise, kInitialLatent, kPlanner, oneCallPerStep, sigmaAt } from './common.ts';
+import { drawNoise, kInitialLatent, kPlanner, sigmaAt } from './common.ts';
 import type { DiscreteSchedule } from './discrete.ts';
 import { fl } from './f32.ts';
 import { linspaceF32 } from './linspace.ts';

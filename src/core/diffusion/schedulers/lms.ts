@@ -5,7 +5,7 @@
  * float32 denominators k-diffusion gets from NumPy float32 scalars (samplers.md §3).
  */
 import { internalError } from '../../errors.ts';
-import { kInitialLatent, kPlanner, oneCallPerStep, sigmaAt } from './common.ts';
+import { kInitialLatent, kPlanner, sigmaAt } from './common.ts';
 import { fl, toD } from './f32.ts';
 import { kMeta } from './meta.ts';
 import type { SamplerDef } from './types.ts';
