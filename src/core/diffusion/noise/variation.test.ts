@@ -57,6 +57,11 @@ describe('variation helpers', () => {
     expect(Array.from(pasteResizedNoise(target, [1, 4, 4], src, [1, 2, 2]))).toEqual([0, 0, 0, 0, 0, 1, 2, 0, 0, 3, 4, 0, 0, 0, 0, 0]);
     const big = Float32Array.from({ length: 4 * 4 }, (_, i) => i);
     expect(Array.from(pasteResizedNoise(new Float32Array(4), [1, 2, 2], big, [1, 4, 4]))).toEqual([5, 6, 9, 10]);
+    // odd differences: Python's floor division; a source 5 wide in 2 columns fills one (A1111's w = 5 + 2 * -2)
+    const row = Float32Array.from([1, 2]);
+    expect(Array.from(pasteResizedNoise(new Float32Array(5).fill(-1), [1, 1, 5], row, [1, 1, 2]))).toEqual([-1, 1, 2, -1, -1]);
+    const wide = Float32Array.from([1, 2, 3, 4, 5]);
+    expect(Array.from(pasteResizedNoise(new Float32Array(2).fill(-1), [1, 1, 2], wide, [1, 1, 5]))).toEqual([3, -1]);
   });
   it('refuses variation on a batched shape', () => {
     expect(() => new ImageRng({ shape: [1, 4, 8, 8], seeds: [1], subseedStrength: 0.5 })).toThrow(expect.objectContaining({ code: 'bad-request' }));
