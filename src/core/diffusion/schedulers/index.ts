@@ -71,7 +71,7 @@ export {
   type ScheduleTypeDef,
   type ScheduleTypeId,
 } from './schedule-types.ts';
-export { infotextScheduleType, samplingPlan, type SamplingPlan } from './plan.ts';
+export { infotextEnsd, infotextScheduleType, samplingPlan, type SamplingPlan } from './plan.ts';
 export { createBrownianNoise, brownianRange, type BrownianNoiseOptions } from './brownian.ts';
 export { DiscreteSchedule } from './discrete.ts';
 export { parseSchedulerConfig, SD1_SCHEDULE, SchedulerConfigError, type NoiseScheduleConfig, type BetaSchedule, type PredictionType } from './config.ts';

@@ -41,3 +41,12 @@ export function samplingPlan(schedule: DiscreteSchedule, samplerName: string, st
     infotext: { sampler: sampler.meta.label, scheduleType: infotextScheduleType(sampler, type) },
   };
 }
+
+/**
+ * A1111's `ENSD:` infotext value (`is_sampler_using_eta_noise_seed_delta`): the delta when it is non-zero and
+ * the sampler has `uses_ensd` with a non-zero eta (its default: 1 for k-diffusion, 0 for DDIM), else undefined.
+ * The reseed itself (ImageRng's `ensd`) happens for every sampler, as in A1111.
+ */
+export function infotextEnsd(def: SamplerDef, ensd: number, eta: number = def.meta.etaDefault): number | undefined {
+  return ensd !== 0 && eta !== 0 && def.meta.usesEnsd ? ensd : undefined;
+}

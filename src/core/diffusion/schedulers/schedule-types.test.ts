@@ -6,6 +6,7 @@ import {
   DiscreteSchedule,
   findSampler,
   findScheduleType,
+  infotextEnsd,
   getScheduleType,
   infotextScheduleType,
   lcmTable,
@@ -80,6 +81,14 @@ describe('sampler + schedule type -> plan', () => {
     expect(samplingPlan(S, 'DDIM', 10, 'Karras').plan.timesteps?.length).toBe(10);
     expect(() => samplingPlan(S, 'Euler', 10, 'Wobbly')).toThrow(expect.objectContaining({ code: 'bad-request' }));
     expect(() => samplingPlan(S, 'Restart', 10)).toThrow(expect.objectContaining({ code: 'bad-request' }));
+  });
+  it('writes ENSD only for uses_ensd samplers with a non-zero eta, as A1111', () => {
+    expect(infotextEnsd(findSampler('Euler a')!, 31337)).toBe(31337);
+    expect(infotextEnsd(findSampler('Euler a')!, 0)).toBeUndefined();
+    expect(infotextEnsd(findSampler('Euler')!, 31337)).toBeUndefined();
+    expect(infotextEnsd(findSampler('DPM++ SDE')!, 31337)).toBeUndefined();
+    expect(infotextEnsd(findSampler('DDIM')!, 31337)).toBeUndefined();
+    expect(infotextEnsd(findSampler('DDIM')!, 31337, 0.5)).toBe(31337);
   });
   it('discard-penultimate samplers plan one step more and drop it', () => {
     const full = S.karrasSigmas(11);
