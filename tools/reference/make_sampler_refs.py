@@ -5,12 +5,18 @@ Run (k-diffusion and UniPC are read from checkouts; nothing of theirs is copied 
 
     KDIFFUSION_SRC=/path/to/k-diffusion   # crowsonkb/k-diffusion at v0.0.16 (ab527a9), the commit A1111 pins
     UNIPC_SRC=/path/to/UniPC              # wl-zhao/UniPC (A1111's uni_pc.py is a copy of its SD example)
+    TORCHSDE_SRC=/path/to/torchsde        # google-research/torchsde at v0.2.6 (its `trampoline` dependency is
+                                          # stood in for by a few lines here)
     OMP_NUM_THREADS=2 /usr/bin/python3 tools/reference/make_sampler_refs.py [what...]
 
 Needs Debian's python3-torch, python3-numpy and python3-scipy (scipy: LMS quadrature, beta schedule). Writes
 JSON into test/reference/diffusion/ (committed; the Vitest tests read them, never this script).
 
 Provenance, per file:
+* brownian.json  -- k-diffusion's BrownianTreeNoiseSampler over torchsde's BrownianTree (real code), with
+                    torchsde's normal draws replaced as A1111 replaces them (`randn_local`: a CPU generator seeded
+                    with the node's seed, A1111's CPU RNG source): the noise of a run's queries, and the four SDE
+                    samplers' per-step latents with that noise.
 * samplers2.json -- every sampler's per-step latents. The k-diffusion samplers are k-diffusion's own
                     `sample_*` functions (real code, loaded from KDIFFUSION_SRC with tqdm/torchsde/torchdiffeq
                     stubbed: the Brownian tree is replaced by a noise sampler that draws from the image's torch
@@ -55,11 +61,53 @@ torch.linspace = _linspace
 f32list = base.f32list
 
 
+def load_torchsde():
+    """torchsde's Brownian classes without its SDE solvers; A1111's replacement of its normal draws."""
+    src = os.environ.get('TORCHSDE_SRC')
+    if not src:
+        sys.exit('set TORCHSDE_SRC to a torchsde checkout at v0.2.6')
+    tr = types.ModuleType('trampoline')
+
+    class TailCall(BaseException):
+        def __init__(self, call):
+            self.call = call
+
+    def trampoline(gen):  # run generator-based recursion: `yield g` calls g, `raise TailCall(g)` replaces
+        stack, value = [gen], None
+        while stack:
+            try:
+                nxt = stack[-1].send(value)
+            except StopIteration as e:
+                stack.pop()
+                value = e.value
+                continue
+            except TailCall as t:
+                stack.pop()
+                stack.append(t.call)
+                value = None
+                continue
+            stack.append(nxt)
+            value = None
+        return value
+    tr.TailCall, tr.trampoline = TailCall, trampoline
+    sys.modules['trampoline'] = tr
+    pkg = types.ModuleType('torchsde')
+    pkg.__path__ = [os.path.join(src, 'torchsde')]
+    sys.modules['torchsde'] = pkg
+    brownian = importlib.import_module('torchsde._brownian')
+    bi = importlib.import_module('torchsde._brownian.brownian_interval')
+    # A1111 sd_samplers_common.replace_torchsde_browinan, CPU RNG source: devices.randn_local(seed, size)
+    bi._randn = lambda size, dtype, device, seed: torch.randn(size, generator=torch.Generator('cpu').manual_seed(int(seed))).to(device=device, dtype=dtype)
+    pkg.BrownianTree = brownian.BrownianTree
+    return pkg
+
+
 def load_kdiffusion():
     src = os.environ.get('KDIFFUSION_SRC')
     if not src:
         sys.exit('set KDIFFUSION_SRC to a k-diffusion checkout at ab527a9 (v0.0.16)')
-    for name in ['tqdm', 'tqdm.auto', 'torchsde', 'torchdiffeq']:
+    load_torchsde()
+    for name in ['tqdm', 'tqdm.auto', 'torchdiffeq']:
         sys.modules.setdefault(name, types.ModuleType(name))
     sys.modules['tqdm.auto'].trange = lambda n, disable=None: range(n)
     sys.modules['tqdm.auto'].tqdm = None
@@ -510,7 +558,7 @@ SAMPLERS = {
 }
 
 
-def run(label, seeds, shape, steps, cfg, v=False, ensd=0, schedule='auto', img2img=None, fix_steps=False):
+def run(label, seeds, shape, steps, cfg, v=False, ensd=0, schedule='auto', img2img=None, fix_steps=False, tree=False):
     """One sampling run as A1111 does it; returns per-step latents, calls, sigmas/timesteps and noise info.
     img2img: (init latent tensor, denoising strength) -> A1111 sample_img2img instead of sample."""
     kind, fn, default_sched, discard, kw = SAMPLERS[label]
@@ -560,7 +608,15 @@ def run(label, seeds, shape, steps, cfg, v=False, ensd=0, schedule='auto', img2i
         K.torch = TorchHijack(rng)
         func = fn if callable(fn) else getattr(K, fn)
         args = dict(kw)
-        if brownian:
+        if brownian and tree:  # A1111 create_noise_sampler: one tree per image seed over the full schedule
+            tree_ns = K.BrownianTreeNoiseSampler(noise, sig[sig > 0].min(), sig.max(), seed=list(seeds))
+            info['queries'] = []
+
+            def recorded(s, sn):
+                info['queries'].append([float(s), float(sn)])
+                return tree_ns(s, sn)
+            args['noise_sampler'] = recorded
+        elif brownian:
             args['noise_sampler'] = lambda s, sn: rng.next()
         if img2img is None:
             x = noise * sig[0]
@@ -682,8 +738,28 @@ def make_upscale():
                                               'bias': f32list(b), 'out': f32list(ln)}})
 
 
+def make_brownian():
+    inner = EXT.CompVisDenoiser(FakeLDM(AC64), quantize=False)
+    sig = get_sigmas(inner, 'exponential', 10, False)
+    seeds = [7, 8]
+    x = torch.zeros((2, 4, 3, 3))
+    ns = K.BrownianTreeNoiseSampler(x, sig[sig > 0].min(), sig.max(), seed=seeds)
+    queries = []
+    for i in range(len(sig) - 1):
+        if sig[i + 1] > 0:
+            # DPM++ SDE's pattern: to the log-midpoint, then to the next sigma, both from sigma_i
+            mid = (sig[i].log() + sig[i + 1].log()) * 0.5
+            for a, b in [(sig[i], mid.exp()), (sig[i], sig[i + 1])]:
+                queries.append({'sigma': float(a), 'next': float(b), 'noise': f32list(ns(a, b))})
+    runs = {}
+    for label in ['DPM++ SDE', 'DPM++ 2M SDE', 'DPM++ 2M SDE Heun', 'DPM++ 3M SDE']:
+        runs[label] = run(label, [7, 8], [4, 3, 3], 10, 7.0, tree=True)
+    base.dump('brownian.json', {'torch': torch.__version__, 'seeds': seeds, 'shape': [4, 3, 3], 'sigmas': f32list(sig),
+                                'queries': queries, 'runs': runs})
+
+
 if __name__ == '__main__':
-    what = sys.argv[1:] or ['schedules', 'samplers', 'variation', 'upscale', 'img2img']
+    what = sys.argv[1:] or ['schedules', 'samplers', 'variation', 'upscale', 'img2img', 'brownian']
     if 'schedules' in what:
         make_schedules()
     if 'samplers' in what:
@@ -694,3 +770,5 @@ if __name__ == '__main__':
         make_upscale()
     if 'img2img' in what:
         make_img2img()
+    if 'brownian' in what:
+        make_brownian()

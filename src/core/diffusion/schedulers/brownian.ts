@@ -1,96 +1,173 @@
 /**
- * Brownian-tree noise for the SDE samplers (DPM++ SDE, 2M SDE, 3M SDE), deterministic per image seed and
- * independent of the batch, as A1111's `BrownianTreeNoiseSampler(x, sigma_min, sigma_max, seed=seeds)` is.
- * The tree itself is this app's (a bisected Brownian bridge seeded from the image seed and the node's path),
- * not torchsde's, so the SDE samplers' noise differs from A1111's; everything else matches (samplers.md §8).
+ * The SDE samplers' Brownian noise as A1111 makes it (`BrownianTreeNoiseSampler(x, sigma_min, sigma_max,
+ * seed=batch seeds)` over torchsde's `BrownianTree`, whose normal draws A1111 replaces with `randn_local(seed,
+ * size)`: with the CPU RNG source, torch's CPU generator seeded per tree node). One tree per image over
+ * [sigma_min, sigma_max] (rounded to 6 decimals, tol 1e-6): a dyadic ("halfway") tree of Brownian bridges whose
+ * node seeds come from NumPy's SeedSequence(entropy = image seed, spawn_key = (node key, depth), pool 24).
  * k-diffusion's convention: noise(sigma, sigma_next) = (W(sigma_next) - W(sigma)) / sqrt(|sigma_next - sigma|).
+ * Spec: docs/samplers.md §8.
  */
 import { internalError } from '../../errors.ts';
 import { numel, TorchGenerator } from '../noise/index.ts';
+import { SeedSequence } from '../noise/seed-sequence.ts';
 import type { BrownianNoiseFn } from './types.ts';
+
+const fl = Math.fround;
+const POOL_SIZE = 24;
+const DECIMALS = 6; // torchsde rounds every time to -log10(tol) = 6 decimals
 
 export interface BrownianNoiseOptions {
   /** One seed per image (A1111: the batch's seeds). */
   seeds: readonly (number | bigint)[];
   /** Per-image latent shape, e.g. [4, H/8, W/8]. */
   shape: readonly number[];
-  /** The interval the tree covers: the smallest non-zero and the largest sigma of the run. */
+  /** The interval the tree covers: the smallest non-zero and the largest sigma of the (full) schedule. */
   sigmaMin: number;
   sigmaMax: number;
-  /** Bisection stops below this interval width (torchsde's default tolerance). */
-  tol?: number;
 }
 
-/** 32-bit mix of a seed and a node path (splitmix-style), for the node's generator. */
-function nodeSeed(seed: number | bigint, depth: number, index: number): number {
-  let h = Number(BigInt.asUintN(32, BigInt(seed))) ^ Math.imul(depth + 1, 0x9e3779b1) ^ Math.imul(index, 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
-  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
-  return (h ^ (h >>> 16)) >>> 0;
+/** Python's `round(x, 6)`: the exact binary value rounded to 6 decimals, ties to even. */
+export function pyRound6(x: number): number {
+  const exact = x.toFixed(100);
+  const dot = exact.indexOf('.');
+  const rest = exact.slice(dot + 1 + DECIMALS);
+  let s = x.toFixed(DECIMALS);
+  if (/^50*$/.test(rest)) {
+    const down = exact.slice(0, dot + 1 + DECIMALS);
+    if (Number(down.at(-1)) % 2 === 0) s = down; // the tie goes to the even neighbour
+  }
+  return Number(s);
 }
 
-class Tree {
-  private readonly cache = new Map<string, Float64Array>();
+interface Node {
+  start: number;
+  end: number;
+  parent: Node | null;
+  isLeft: boolean;
+  spawnKey: number;
+  depth: number;
+  midway?: number;
+  wSeed?: number;
+  left?: Node;
+  right?: Node;
+}
+
+/** torchsde `BrownianInterval(halfway_tree=True, tol=1e-6, pool_size=24)` without Lévy area, for one image. */
+class BrownianTree {
+  private readonly root: Node;
+  private last: Node;
+  private readonly rootW: Float32Array;
+  private readonly cache = new Map<Node, Float32Array>();
 
   constructor(
     private readonly seed: number | bigint,
     private readonly shape: readonly number[],
-    private readonly t0: number,
-    private readonly t1: number,
-    private readonly tol: number,
-  ) {}
-
-  private normal(depth: number, index: number): Float32Array {
-    return new TorchGenerator(nodeSeed(this.seed, depth, index)).randn(this.shape);
+    t0: number,
+    t1: number,
+  ) {
+    this.root = { start: pyRound6(t0), end: pyRound6(t1), parent: null, isLeft: false, spawnKey: 0, depth: 0 };
+    this.last = this.root;
+    const [wSeed = 0] = new SeedSequence(seed, [], POOL_SIZE).generateState(3);
+    const scale = fl(Math.sqrt(t1 - t0));
+    this.rootW = this.randn(wSeed).map((z) => z * scale);
   }
 
-  /** W(t), W(t0) = 0, by bisection of Brownian bridges down to `tol`, then linear inside the leaf. */
-  at(t: number): Float64Array {
-    const n = numel(this.shape);
-    let a = this.t0;
-    let b = this.t1;
-    let wa: Float64Array = new Float64Array(n);
-    let wb: Float64Array | undefined = this.cache.get('0:0');
-    if (!wb) this.cache.set('0:0', (wb = Float64Array.from(this.normal(0, 0), (z) => z * Math.sqrt(b - a))));
-    const tc = Math.min(Math.max(t, a), b);
-    let depth = 0;
-    let index = 0;
-    while (b - a > this.tol && tc !== a && tc !== b) {
-      depth++;
-      const key = `${depth}:${index}`;
-      let wm = this.cache.get(key);
-      if (!wm) {
-        const z = this.normal(depth, index);
-        const sd = Math.sqrt(b - a) / 2;
-        wm = new Float64Array(n);
-        for (let k = 0; k < n; k++) wm[k] = ((wa[k] ?? 0) + (wb[k] ?? 0)) / 2 + sd * (z[k] ?? 0);
-        if (this.cache.size > 256) for (const k of this.cache.keys()) if (k !== '0:0') this.cache.delete(k);
-        this.cache.set(key, wm);
-      }
-      const m = (a + b) / 2;
-      if (tc < m) [b, wb, index] = [m, wm, index * 2];
-      else [a, wa, index] = [m, wm, index * 2 + 1];
+  private randn(seed: number): Float32Array {
+    return new TorchGenerator(seed).randn(this.shape);
+  }
+
+  private splitExact(node: Node, midway: number): void {
+    node.midway = pyRound6(midway);
+    if (node.parent) [node.spawnKey, node.depth] = [2 * node.parent.spawnKey + (node.isLeft ? 0 : 1), node.parent.depth + 1];
+    node.wSeed = new SeedSequence(this.seed, [node.spawnKey, node.depth], POOL_SIZE).generateState(4)[0];
+    const child = (start: number, end: number, isLeft: boolean): Node => ({ start: pyRound6(start), end: pyRound6(end), parent: node, isLeft, spawnKey: 0, depth: 0 });
+    node.left = child(node.start, midway, true);
+    node.right = child(midway, node.end, false);
+  }
+
+  /** Halfway splits down to the node whose midpoint is `midway`. */
+  private split(node: Node, midway: number): void {
+    for (let n: Node | undefined = node, guard = 0; n; guard++) {
+      if (guard > 200) throw internalError('Brownian tree: split did not converge');
+      this.splitExact(n, 0.5 * (n.end + n.start));
+      if (midway > n.midway!) n = n.right;
+      else if (midway < n.midway!) n = n.left;
+      else n = undefined;
     }
-    if (tc === a) return wa;
-    if (tc === b) return wb;
-    const w = (tc - a) / (b - a);
-    return Float64Array.from(wa, (v, k) => v + w * ((wb[k] ?? 0) - v));
+  }
+
+  /** torchsde `_loc_inner`: the existing (or newly split) nodes covering [ta, tb], in order. */
+  private locate(from: Node, ta: number, tb: number, out: Node[]): void {
+    let node = from;
+    for (let guard = 0; guard < 10_000; guard++) {
+      if (ta < node.start || tb > node.end) node = node.parent!;
+      else if (ta === node.start && tb === node.end) return void out.push(node);
+      else if (node.midway === undefined) {
+        this.split(node, ta === node.start ? tb : ta);
+        node = (ta === node.start ? node.left : node.right)!;
+      } else if (tb <= node.midway) node = node.left!;
+      else if (ta >= node.midway) node = node.right!;
+      else {
+        this.locate(node.left!, ta, node.midway, out);
+        [ta, node] = [node.midway, node.right!];
+      }
+    }
+    throw internalError('Brownian tree: search did not converge');
+  }
+
+  /** The increment over a node's interval, from its parent's (a Brownian bridge at the parent's midpoint). */
+  private increment(node: Node): Float32Array {
+    const p = node.parent;
+    if (!p) return this.rootW;
+    const hit = this.cache.get(node);
+    if (hit) return hit;
+    const w = this.increment(p);
+    const hRec = 1 / (p.end - p.start);
+    const leftDiff = p.midway! - p.start;
+    const rightDiff = p.end - p.midway!;
+    const sd = fl(Math.sqrt(leftDiff * rightDiff * hRec));
+    const [ld, hr] = [fl(leftDiff), fl(hRec)];
+    const z = this.randn(p.wSeed!);
+    const out = new Float32Array(w.length);
+    for (let k = 0; k < w.length; k++) {
+      const leftW = fl(fl(fl((w[k] ?? 0) * ld) * hr) + fl(sd * (z[k] ?? 0)));
+      out[k] = node.isLeft ? leftW : fl((w[k] ?? 0) - leftW);
+    }
+    if (this.cache.size >= 64) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(node, out);
+    return out;
+  }
+
+  /** W(tb) - W(ta) for ta <= tb (torchsde clamps to the tree's rounded ends). */
+  between(ta: number, tb: number): Float32Array {
+    const lo = Math.min(Math.max(ta, this.root.start), this.root.end);
+    const hi = Math.min(Math.max(tb, this.root.start), this.root.end);
+    if (lo === hi) return new Float32Array(numel(this.shape));
+    const nodes: Node[] = [];
+    this.locate(this.last, pyRound6(lo), pyRound6(hi), nodes);
+    this.last = nodes[nodes.length - 1]!;
+    let w = Float32Array.from(this.increment(nodes[0]!));
+    for (const n of nodes.slice(1)) {
+      const wi = this.increment(n);
+      w = w.map((v, k) => v + (wi[k] ?? 0));
+    }
+    return w;
   }
 }
 
-/** The SDE samplers' noise sampler over one Brownian tree per image. */
+/** The SDE samplers' noise sampler over one Brownian tree per image (k-diffusion BatchedBrownianTree). */
 export function createBrownianNoise(opts: BrownianNoiseOptions): BrownianNoiseFn {
   const { seeds, shape, sigmaMin, sigmaMax } = opts;
-  if (!(sigmaMin >= 0 && sigmaMax > sigmaMin)) throw internalError(`Brownian tree over [${sigmaMin}, ${sigmaMax}]`);
-  const trees = seeds.map((s) => new Tree(s, shape, sigmaMin, sigmaMax, opts.tol ?? 1e-6));
+  if (!(sigmaMin > 0 && sigmaMax > sigmaMin)) throw internalError(`Brownian tree over [${sigmaMin}, ${sigmaMax}]`);
+  const trees = seeds.map((s) => new BrownianTree(s, shape, sigmaMin, sigmaMax));
   const per = numel(shape);
   return (sigma, sigmaNext) => {
+    const [ta, tb, sign] = sigma < sigmaNext ? [sigma, sigmaNext, 1] : [sigmaNext, sigma, -1];
+    const scale = fl(Math.sqrt(Math.abs(fl(sigmaNext - sigma))));
     const out = new Float32Array(per * trees.length);
-    const scale = 1 / Math.sqrt(Math.abs(sigmaNext - sigma));
     trees.forEach((tree, i) => {
-      const w1 = tree.at(sigmaNext);
-      const w0 = tree.at(sigma);
-      for (let k = 0; k < per; k++) out[i * per + k] = ((w1[k] ?? 0) - (w0[k] ?? 0)) * scale;
+      const w = tree.between(ta, tb);
+      for (let k = 0; k < per; k++) out[i * per + k] = fl((w[k] ?? 0) * sign) / scale;
     });
     return out;
   };
