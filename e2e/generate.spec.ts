@@ -76,7 +76,7 @@ test('WASM: the image equals the Node engine result for the same request and fol
   await expect(page.getByLabel('Width')).toHaveValue('64');
   await expect(page.getByLabel('Height')).toHaveValue('64');
   const samplers = await page.getByLabel('Sampler').locator('option').allTextContents();
-  expect(samplers).toEqual(['Euler a', 'Euler', 'LMS', 'Heun', 'DPM++ 2M', 'DPM++ 2M Karras', 'DDIM']);
+  expect(samplers).toEqual(['DPM++ 2M', 'DPM++ SDE', 'DPM++ 2M SDE', 'DPM++ 2M SDE Heun', 'DPM++ 2S a', 'DPM++ 3M SDE', 'Euler a', 'Euler', 'LMS', 'Heun', 'DPM2', 'DPM2 a', 'DDIM', 'PLMS', 'UniPC', 'LCM']);
 
   await fillForm(page, REFERENCE_FORM);
   mkdirSync(SHOTS, { recursive: true });
@@ -109,7 +109,7 @@ test('WASM: the image equals the Node engine result for the same request and fol
   expect([image.width, image.height]).toEqual([64, 64]);
   const ref = await reference;
   expect(image.parameters, 'the PNG carries A1111 parameters').toBe(ref.infotext);
-  expect(ref.infotext).toMatch(/\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 42, Size: 64x64, (Model hash: \w+, )?Model: sd-shapes-demo$/);
+  expect(ref.infotext).toMatch(/\nSteps: 20, Sampler: Euler a, Schedule type: Automatic, CFG scale: 7, Seed: 42, Size: 64x64, (Model hash: \w+, )?Model: sd-shapes-demo$/);
   await expect(page.getByTestId('result-infotext')).toHaveText(ref.infotext);
 
   const diff = compareRgba(image.rgba, ref.rgba);

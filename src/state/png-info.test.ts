@@ -3,7 +3,7 @@ import { SAMPLER_LABELS } from './generation-types.ts';
 import { paramsFromInfotext, samplerLabel } from './png-info.ts';
 
 describe('PNG Info: parameters → form', () => {
-  it('restores every field of an A1111 1.9 infotext, Schedule type folded into the sampler', () => {
+  it('restores every field of an A1111 1.9 infotext, Schedule type Karras being DPM++ 2M\'s own', () => {
     const text =
       'masterpiece, (a cat:1.2) <hypernet:stripes:0.75> <hypernet:anime_v2:0.5>\nNegative prompt: lowres, bad anatomy\nSteps: 30, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 7.5, Seed: 1234567890, Size: 512x768, Model hash: 6ce0161689, Model: v1-5-pruned-emaonly, Version: v1.9.4';
     const r = paramsFromInfotext(text, SAMPLER_LABELS);
@@ -11,7 +11,7 @@ describe('PNG Info: parameters → form', () => {
       prompt: 'masterpiece, (a cat:1.2) <hypernet:stripes:0.75> <hypernet:anime_v2:0.5>',
       negativePrompt: 'lowres, bad anatomy',
       steps: 30,
-      sampler: 'DPM++ 2M Karras',
+      sampler: 'DPM++ 2M',
       cfgScale: 7.5,
       seed: 1234567890,
       randomSeed: false,
@@ -25,12 +25,14 @@ describe('PNG Info: parameters → form', () => {
     ]);
     expect(r.model).toEqual({ name: 'v1-5-pruned-emaonly', hash: '6ce0161689' });
     expect(r.notes).toEqual([]);
+    expect(r.fields).toEqual({ scheduleType: 'Karras' });
+    expect(r.unapplied).toEqual([]);
   });
 
   it('keeps the current sampler when the PNG names one this app lacks, and says so', () => {
-    const r = paramsFromInfotext('p\nSteps: 20, Sampler: UniPC, CFG scale: 7, Seed: 1, Size: 64x64', SAMPLER_LABELS);
+    const r = paramsFromInfotext('p\nSteps: 20, Sampler: DPM adaptive, CFG scale: 7, Seed: 1, Size: 64x64', SAMPLER_LABELS);
     expect(r.patch.sampler).toBeUndefined();
-    expect(r.notes[0]).toContain('UniPC');
+    expect(r.notes[0]).toContain('DPM adaptive');
   });
 
   it('a prompt without a parameters line restores the prompt only', () => {
@@ -40,9 +42,50 @@ describe('PNG Info: parameters → form', () => {
   });
 
   it('maps old and new sampler spellings', () => {
-    expect(samplerLabel('DPM++ 2M Karras', undefined, SAMPLER_LABELS)).toBe('DPM++ 2M Karras');
+    expect(samplerLabel('DPM++ 2M Karras', undefined, SAMPLER_LABELS)).toBe('DPM++ 2M');
     expect(samplerLabel('Euler a', 'Automatic', SAMPLER_LABELS)).toBe('Euler a');
     expect(samplerLabel('euler', undefined, SAMPLER_LABELS)).toBe('Euler');
-    expect(samplerLabel('DPM++ SDE', 'Karras', SAMPLER_LABELS)).toBeNull();
+    expect(samplerLabel('DPM++ SDE', 'Karras', SAMPLER_LABELS)).toBe('DPM++ SDE');
+    expect(samplerLabel('DPM fast', undefined, SAMPLER_LABELS)).toBeNull();
+  });
+});
+
+describe("PNG Info: issue 14's fields", () => {
+  it('reads them into `fields` and lists every field the form cannot apply, with its value', () => {
+    const text =
+      '1girl\nNegative prompt: lowres\nSteps: 28, Sampler: Euler a, Schedule type: Karras, CFG scale: 7, Seed: 1234, Size: 512x768, Model hash: 6ce0161689, Model: anything-v3, Variation seed: 99, Variation seed strength: 0.3, Denoising strength: 0.55, Clip skip: 2, ENSD: 31337, Hires upscale: 2, Hires steps: 10, Hires upscaler: Latent, Token merging ratio: 0.5, Version: v1.10.1';
+    const r = paramsFromInfotext(text, SAMPLER_LABELS);
+    expect(r.patch.sampler).toBe('Euler a');
+    expect(r.fields).toMatchObject({ scheduleType: 'Karras', clipSkip: 2, ensd: 31337, variationSeed: 99, hiresUpscale: 2 });
+    expect(r.unapplied).toEqual([
+      { key: 'Schedule type', value: 'Karras' },
+      { key: 'Variation seed', value: '99' },
+      { key: 'Variation seed strength', value: '0.3' },
+      { key: 'Denoising strength', value: '0.55' },
+      { key: 'Clip skip', value: '2' },
+      { key: 'ENSD', value: '31337' },
+      { key: 'Hires upscale', value: '2' },
+      { key: 'Hires steps', value: '10' },
+      { key: 'Hires upscaler', value: 'Latent' },
+      { key: 'Token merging ratio', value: '0.5' },
+    ]);
+  });
+  it('turns the old `Hypernet: NAME, Hypernet strength: X` into a tag the stack applies', () => {
+    const r = paramsFromInfotext('masterpiece\nSteps: 20, Sampler: Euler a, CFG scale: 11, Seed: 3, Size: 512x512, Hypernet: anime_3, Hypernet strength: 0.75', SAMPLER_LABELS);
+    expect(r.patch.prompt).toBe('masterpiece<hypernet:anime_3:0.75>');
+    expect(r.hypernets).toEqual([{ name: 'anime_3', multiplier: 0.75 }]);
+    expect(r.unapplied).toEqual([]);
+  });
+  it('an A1111 < 1.9 "DPM++ 2M" (no Schedule type) asks for the Uniform schedule and says why', () => {
+    const r = paramsFromInfotext('p\nSteps: 20, Sampler: DPM++ 2M, CFG scale: 7, Seed: 1, Size: 64x64', SAMPLER_LABELS);
+    expect(r.patch.sampler).toBe('DPM++ 2M');
+    expect(r.unapplied).toEqual([{ key: 'Schedule type', value: 'Uniform' }]);
+    expect(r.notes.join(' ')).toContain('before 1.9');
+  });
+  it('keeps the unapplied list bounded on hostile input', () => {
+    const many = Array.from({ length: 500 }, (_, i) => `Key${i}: ${'v'.repeat(100)}`).join(', ');
+    const r = paramsFromInfotext(`p\nSteps: 20, Sampler: Euler, CFG scale: 7, ${many}`, SAMPLER_LABELS);
+    expect(r.unapplied.length).toBe(64);
+    expect(r.unapplied.every((u) => u.value.length <= 61)).toBe(true);
   });
 });

@@ -7,6 +7,8 @@
  * text (`infotext-params.ts`).
  */
 import { scanParams } from './infotext-params.ts';
+import { withA1111Fields, type A1111Fields } from './infotext-fields.ts';
+import { infotextSamplerNames } from './infotext-sampler.ts';
 
 export interface Infotext {
   prompt: string;
@@ -70,22 +72,29 @@ export function parseInfotext(text: string): Infotext {
   return { prompt, negativePrompt, params };
 }
 
-/** The infotext of one generated image, with A1111's keys in A1111's order. */
+/**
+ * The infotext of one generated image, with A1111's keys in A1111's order; `extra` adds issue 14's fields
+ * (Clip skip, ENSD, variation seeds, hires…) where A1111 writes them (infotext-fields.ts). Like A1111 1.10 it
+ * always writes `Schedule type` (extra.scheduleType, default "Automatic", resolved per sampler) and an old
+ * combined sampler name as sampler + schedule ("DPM++ 2M Karras" -> "DPM++ 2M", "Karras").
+ */
 export function generationInfotext(
   req: { prompt: string; negativePrompt: string; steps: number; sampler: string; cfgScale: number; width: number; height: number },
   seed: number,
   model: { name: string; hash?: string | null },
+  extra: A1111Fields = {},
 ): string {
+  const names = infotextSamplerNames(req.sampler, extra.scheduleType);
   const params = new Map<string, string>([
     ['Steps', String(req.steps)],
-    ['Sampler', req.sampler],
+    ['Sampler', names.sampler],
     ['CFG scale', String(req.cfgScale)],
     ['Seed', String(seed)],
     ['Size', `${req.width}x${req.height}`],
   ]);
   if (model.hash) params.set('Model hash', model.hash);
   params.set('Model', model.name);
-  return formatInfotext({ prompt: req.prompt, negativePrompt: req.negativePrompt, params });
+  return formatInfotext({ prompt: req.prompt, negativePrompt: req.negativePrompt, params: withA1111Fields(params, { ...extra, scheduleType: names.scheduleType }) });
 }
 
 /**

@@ -172,7 +172,7 @@ describe('PNG Info', () => {
   it('restores the form, sets the stack from the tags, switches the others off and names the missing ones', async () => {
     const report = applyInfotext(text, 'a.png');
     await stack.whenStackSynced();
-    expect(state().generation.params).toMatchObject({ prompt: 'a cat <hypernet:invert:0.75> <hypernet:anime:1>', negativePrompt: 'blurry', steps: 12, sampler: 'DPM++ 2M Karras', cfgScale: 5.5, seed: 777, randomSeed: false, width: 64, height: 48 });
+    expect(state().generation.params).toMatchObject({ prompt: 'a cat <hypernet:invert:0.75> <hypernet:anime:1>', negativePrompt: 'blurry', steps: 12, sampler: 'DPM++ 2M', cfgScale: 5.5, seed: 777, randomSeed: false, width: 64, height: 48 });
     expect(report).toMatchObject({ ok: true, missing: ['anime'], applied: [{ name: 'invert', strength: 0.75 }], notes: [] });
     const entries = state().stack.entries;
     expect(entries.find((e) => e.id === idOf('invert.pt'))).toMatchObject({ enabled: true, strength: 0.75 });

@@ -12,8 +12,11 @@ export interface NoiseScheduleConfig {
   betaEnd: number;
   betaSchedule: BetaSchedule;
   numTrainTimesteps: number;
-  predictionType: 'epsilon';
+  /** eps (SD 1.x, SD 2.x 512) or v (SD 2.x 768-v): k-diffusion's CompVisDenoiser vs CompVisVDenoiser. */
+  predictionType: PredictionType;
 }
+
+export type PredictionType = 'epsilon' | 'v_prediction';
 
 /** SD 1.x (CompVis v1-inference.yaml: linear_start 0.00085, linear_end 0.012, 1000 steps). */
 export const SD1_SCHEDULE: NoiseScheduleConfig = {
@@ -58,7 +61,9 @@ export function parseSchedulerConfig(input: string | Record<string, unknown>): N
     throw new SchedulerConfigError(`unsupported beta_schedule ${JSON.stringify(betaSchedule)}`);
   }
   const prediction = obj['prediction_type'] ?? 'epsilon';
-  if (prediction !== 'epsilon') throw new SchedulerConfigError(`unsupported prediction_type ${JSON.stringify(prediction)}`);
+  if (prediction !== 'epsilon' && prediction !== 'v_prediction') {
+    throw new SchedulerConfigError(`unsupported prediction_type ${JSON.stringify(prediction)} (epsilon and v_prediction are)`);
+  }
   if (obj['trained_betas'] !== undefined && obj['trained_betas'] !== null) {
     throw new SchedulerConfigError('trained_betas is not supported');
   }
@@ -67,7 +72,7 @@ export function parseSchedulerConfig(input: string | Record<string, unknown>): N
     betaEnd: num(obj, 'beta_end', SD1_SCHEDULE.betaEnd),
     betaSchedule,
     numTrainTimesteps: num(obj, 'num_train_timesteps', SD1_SCHEDULE.numTrainTimesteps),
-    predictionType: 'epsilon',
+    predictionType: prediction,
   };
   if (!Number.isInteger(cfg.numTrainTimesteps) || cfg.numTrainTimesteps < 2 || cfg.numTrainTimesteps > MAX_TRAIN_TIMESTEPS) {
     throw new SchedulerConfigError(`num_train_timesteps must be a whole number from 2 to ${MAX_TRAIN_TIMESTEPS} (got ${cfg.numTrainTimesteps})`);

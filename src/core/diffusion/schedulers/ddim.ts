@@ -4,41 +4,30 @@
  * result sits at alphas_cumprod[1], not [0] (A1111's quirk, kept on purpose). A noise draw is made every step
  * even with eta 0, keeping the generator in step with A1111.
  */
-import { internalError, StudioError } from '../../errors.ts';
-import { checkSteps } from './common.ts';
+import { internalError } from '../../errors.ts';
 import type { DiscreteSchedule } from './discrete.ts';
 import { fl } from './f32.ts';
-import type { SamplerDef, SamplerPlan } from './types.ts';
+import { ddimTimesteps, timestepMeta, timestepPlan } from './timesteps.ts';
+import type { SamplerDef } from './types.ts';
 
-export function ddimTimesteps(steps: number, numTrain = 1000): Int32Array {
-  checkSteps(steps);
-  const stride = Math.floor(numTrain / steps);
-  if (stride < 1) throw new StudioError('bad-request', `DDIM takes at most ${numTrain} steps, the model's training timesteps.`);
-  const ts: number[] = [];
-  for (let v = 0; v < numTrain; v += stride) ts.push(Math.min(Math.max(v + 1, 0), numTrain - 1));
-  return Int32Array.from(ts);
-}
+export { ddimTimesteps } from './timesteps.ts';
 
-function plan(schedule: DiscreteSchedule, steps: number): SamplerPlan {
-  const timesteps = ddimTimesteps(steps, schedule.alphasCumprod.length);
-  const sigmas = new Float32Array(timesteps.length + 1);
-  for (let k = 0; k < timesteps.length; k++) sigmas[k] = schedule.sigmas[timesteps[timesteps.length - 1 - k] ?? 0] ?? 0;
-  return { sigmas, steps: timesteps.length - 1, modelCalls: timesteps.length - 1, timesteps };
-}
+/** DDIM over A1111 timesteps: len - 1 steps and model calls. */
+const planDdim = (schedule: DiscreteSchedule, ts: Int32Array) => timestepPlan(schedule, ts, Math.max(ts.length - 1, 0), Math.max(ts.length - 1, 0));
 
 export function createDdim(eta = 0): SamplerDef {
   return {
     id: 'ddim',
-    meta: {
+    meta: timestepMeta({
       label: 'DDIM',
       aliases: ['ddim'],
-      schedule: 'ddim',
       ancestral: eta !== 0,
-      defaultSteps: 20,
+      usesEnsd: true,
       modelCalls: (n) => ddimTimesteps(n).length - 1,
       description: 'DDIM (eta 0) on evenly spaced training timesteps, as A1111 1.6+ runs it.',
-    },
-    plan,
+    }),
+    plan: (schedule, steps) => planDdim(schedule, ddimTimesteps(steps, schedule.alphasCumprod.length)),
+    planTimesteps: planDdim,
     initialLatent: (noise) => Float32Array.from(noise),
     createStepper(schedule, p) {
       const ts = p.timesteps;

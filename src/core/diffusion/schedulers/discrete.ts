@@ -8,10 +8,14 @@ import type { NoiseScheduleConfig } from './config.ts';
 import { SD1_SCHEDULE } from './config.ts';
 import { fl } from './f32.ts';
 import { linspaceF32, linspaceF64 } from './linspace.ts';
+import { karrasSigmas } from './sigma-schedules.ts';
+import type { SigmaTable } from './types.ts';
 
-export class DiscreteSchedule {
+export class DiscreteSchedule implements SigmaTable {
   /** alphas_cumprod, computed in float64 and stored as float32 (CompVis `register_schedule`). */
   readonly alphasCumprod: Float32Array;
+  /** The same in float64 (CompVis derives sqrt_alphas_cumprod & co. from these before storing float32). */
+  readonly alphasCumprod64: Float64Array;
   /** sqrt((1 - ac) / ac), ascending; sigmas[t] is the noise level of training timestep t. */
   readonly sigmas: Float32Array;
   readonly logSigmas: Float32Array;
@@ -23,11 +27,13 @@ export class DiscreteSchedule {
         ? linspaceF64(Math.sqrt(config.betaStart), Math.sqrt(config.betaEnd), n).map((b) => b * b)
         : linspaceF64(config.betaStart, config.betaEnd, n);
     this.alphasCumprod = new Float32Array(n);
+    this.alphasCumprod64 = new Float64Array(n);
     this.sigmas = new Float32Array(n);
     this.logSigmas = new Float32Array(n);
     let ac = 1;
     for (let i = 0; i < n; i++) {
       ac *= 1 - (betas[i] ?? 0);
+      this.alphasCumprod64[i] = ac;
       const a = fl(ac);
       this.alphasCumprod[i] = a;
       const s = fl(Math.sqrt(fl(fl(1 - a) / a)));
@@ -97,20 +103,8 @@ export class DiscreteSchedule {
     return out;
   }
 
-  /**
-   * Karras et al. schedule (`get_sigmas_karras`, rho 7) between the table's sigma_min and sigma_max
-   * (A1111 default; its old option used 0.1 / 10). The double endpoints round to float32 when they meet
-   * the float32 ramp.
-   */
+  /** Karras et al. schedule (`get_sigmas_karras`, rho 7) between the table's sigma_min and sigma_max. */
   karrasSigmas(steps: number, rho = 7, sigmaMin = this.sigmaMin, sigmaMax = this.sigmaMax): Float32Array {
-    const ramp = linspaceF32(0, 1, steps);
-    const minInv = sigmaMin ** (1 / rho);
-    const maxInv = sigmaMax ** (1 / rho);
-    const maxF = fl(maxInv);
-    const diffF = fl(minInv - maxInv);
-    const rhoF = fl(rho);
-    const out = new Float32Array(steps + 1);
-    for (let i = 0; i < steps; i++) out[i] = fl(maxF + fl((ramp[i] ?? 0) * diffF)) ** rhoF;
-    return out;
+    return karrasSigmas(steps, sigmaMin, sigmaMax, rho);
   }
 }

@@ -1,28 +1,28 @@
 /**
- * "DPM++ 2M" = k-diffusion `sample_dpmpp_2m` on the Uniform schedule (A1111 1.6–1.8 naming; 1.9+ shows the
- * Karras variant under this name with "Schedule type: Automatic"). Second-order multistep in t = -ln(sigma).
+ * "DPM++ 2M" = k-diffusion `sample_dpmpp_2m`: second-order multistep in t = -ln(sigma). A1111 1.9+ runs it on
+ * the Karras schedule when the schedule type is "Automatic"; 1.6–1.8's "DPM++ 2M" was the uniform schedule and
+ * "DPM++ 2M Karras" the Karras one (both names still parse: names.ts).
  */
-import { kInitialLatent, kPlan, sigmaAt } from './common.ts';
+import { kInitialLatent, kPlanner, sigmaAt } from './common.ts';
 import { fl, linComb2 } from './f32.ts';
-import type { SamplerDef, ScheduleKind } from './types.ts';
+import { kMeta } from './meta.ts';
+import type { SamplerDef } from './types.ts';
 
-const tOf = (sigma: number): number => -fl(Math.log(sigma));
-const sigmaOf = (t: number): number => fl(Math.exp(-t));
+/** k-diffusion's t_fn and sigma_fn for the DPM-Solver++ family: t = -ln(sigma), sigma = exp(-t). */
+export const tOf = (sigma: number): number => -fl(Math.log(sigma));
+export const sigmaOf = (t: number): number => fl(Math.exp(-t));
 
-export function createDpmpp2m(kind: ScheduleKind): SamplerDef {
-  const karras = kind === 'karras';
+export function createDpmpp2m(): SamplerDef {
+  const meta = kMeta({
+    label: 'DPM++ 2M',
+    aliases: ['k_dpmpp_2m', 'sample_dpmpp_2m'],
+    defaultSchedule: 'karras',
+    description: 'DPM-Solver++(2M) multistep; deterministic. "Automatic" = the Karras schedule (A1111 1.9+).',
+  });
   return {
-    id: karras ? 'dpmpp_2m_karras' : 'dpmpp_2m',
-    meta: {
-      label: karras ? 'DPM++ 2M Karras' : 'DPM++ 2M',
-      aliases: karras ? ['k_dpmpp_2m_ka', 'dpmpp_2m_karras'] : ['k_dpmpp_2m', 'sample_dpmpp_2m'],
-      schedule: kind,
-      ancestral: false,
-      defaultSteps: 20,
-      modelCalls: (n) => n,
-      description: `DPM-Solver++(2M) multistep on the ${karras ? 'Karras' : 'uniform'} schedule; deterministic.`,
-    },
-    plan: (schedule, steps) => kPlan(schedule, kind, steps, steps),
+    id: 'dpmpp_2m',
+    meta,
+    ...kPlanner(meta),
     initialLatent: kInitialLatent,
     createStepper(_schedule, plan) {
       let oldDenoised: Float32Array | null = null;
@@ -51,4 +51,4 @@ export function createDpmpp2m(kind: ScheduleKind): SamplerDef {
   };
 }
 
-export const dpmpp2m: SamplerDef = createDpmpp2m('uniform');
+export const dpmpp2m: SamplerDef = createDpmpp2m();

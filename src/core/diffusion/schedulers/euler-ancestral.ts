@@ -3,9 +3,9 @@
  * fresh noise * sigma_up — drawn from the image's generator only while sigma_{i+1} > 0 (A1111 draws
  * steps-1 times after the initial noise).
  */
-import { internalError } from '../../errors.ts';
-import { kInitialLatent, kPlan, sigmaAt } from './common.ts';
+import { drawNoise, kInitialLatent, kPlanner, sigmaAt } from './common.ts';
 import { addScaled, fl, toD } from './f32.ts';
+import { kMeta } from './meta.ts';
 import type { SamplerDef } from './types.ts';
 
 /** k-diffusion `get_ancestral_step` on 0-dim float32 tensors. */
@@ -19,19 +19,25 @@ export function ancestralStep(sigmaFrom: number, sigmaTo: number, eta = 1): { si
   return { sigmaDown, sigmaUp };
 }
 
+/** x + noise * s_noise * sigma_up, in k-diffusion's order of float32 operations (in place on `out`). */
+export function addAncestralNoise(out: Float32Array, noise: Float32Array, sNoise: number, sigmaUp: number): Float32Array {
+  const sn = fl(sNoise);
+  for (let k = 0; k < out.length; k++) out[k] = (out[k] ?? 0) + fl(fl((noise[k] ?? 0) * sn) * sigmaUp);
+  return out;
+}
+
 export function createEulerAncestral(eta = 1, sNoise = 1): SamplerDef {
+  const meta = kMeta({
+    label: 'Euler a',
+    aliases: ['k_euler_a', 'k_euler_ancestral', 'euler_ancestral', 'sample_euler_ancestral'],
+    ancestral: true,
+    usesEnsd: true,
+    description: 'Euler with ancestral noise: each step re-noises from the seed generator; does not converge with more steps.',
+  });
   return {
     id: 'euler_a',
-    meta: {
-      label: 'Euler a',
-      aliases: ['k_euler_a', 'euler_ancestral', 'sample_euler_ancestral'],
-      schedule: 'uniform',
-      ancestral: true,
-      defaultSteps: 20,
-      modelCalls: (n) => n,
-      description: 'Euler with ancestral noise: each step re-noises from the seed generator; does not converge with more steps.',
-    },
-    plan: (schedule, steps) => kPlan(schedule, 'uniform', steps, steps),
+    meta,
+    ...kPlanner(meta),
     initialLatent: kInitialLatent,
     createStepper(_schedule, plan) {
       return {
@@ -42,11 +48,7 @@ export function createEulerAncestral(eta = 1, sNoise = 1): SamplerDef {
           const { sigmaDown, sigmaUp } = ancestralStep(s, next, eta);
           const out = addScaled(x, toD(x, s, den), fl(sigmaDown - s));
           if (!(next > 0)) return out;
-          const n = noise();
-          if (n.length !== out.length) throw internalError(`noise length ${n.length} != latent length ${out.length}`);
-          const sn = fl(sNoise);
-          for (let k = 0; k < out.length; k++) out[k] = (out[k] ?? 0) + fl(fl((n[k] ?? 0) * sn) * sigmaUp);
-          return out;
+          return addAncestralNoise(out, drawNoise(noise, out.length), sNoise, sigmaUp);
         },
       };
     },

@@ -37,3 +37,11 @@ export function linComb2(s: number, a: Float32Array, t: number, b: Float32Array)
   for (let i = 0; i < a.length; i++) out[i] = fl((a[i] ?? 0) * s) - fl((b[i] ?? 0) * t);
   return out;
 }
+
+/** x * s per element (torch `x * s` with a 0-dim float32 `s`). */
+export function scale(x: Float32Array, s: number): Float32Array {
+  const out = new Float32Array(x.length);
+  const sf = fl(s);
+  for (let i = 0; i < x.length; i++) out[i] = (x[i] ?? 0) * sf;
+  return out;
+}

@@ -1,20 +1,21 @@
 /** "Heun" = k-diffusion `sample_heun` (s_churn 0): trapezoid correction, plain Euler on the last step (2N-1 calls). */
-import { kInitialLatent, kPlan, sigmaAt } from './common.ts';
+import { kInitialLatent, kPlanner, sigmaAt, twoCallsUnlessLast } from './common.ts';
 import { addScaled, fl, toD } from './f32.ts';
+import { kMeta } from './meta.ts';
 import type { SamplerDef } from './types.ts';
+
+const meta = kMeta({
+  label: 'Heun',
+  aliases: ['k_heun', 'sample_heun'],
+  modelCalls: (n) => 2 * n - 1,
+  callsFor: twoCallsUnlessLast,
+  description: 'Second-order ODE solver; two model calls per step except the last.',
+});
 
 export const heun: SamplerDef = {
   id: 'heun',
-  meta: {
-    label: 'Heun',
-    aliases: ['k_heun', 'sample_heun'],
-    schedule: 'uniform',
-    ancestral: false,
-    defaultSteps: 20,
-    modelCalls: (n) => 2 * n - 1,
-    description: 'Second-order ODE solver; two model calls per step except the last.',
-  },
-  plan: (schedule, steps) => kPlan(schedule, 'uniform', steps, 2 * steps - 1),
+  meta,
+  ...kPlanner(meta),
   initialLatent: kInitialLatent,
   createStepper(_schedule, plan) {
     return {

@@ -5,8 +5,9 @@
  * float32 denominators k-diffusion gets from NumPy float32 scalars (samplers.md §3).
  */
 import { internalError } from '../../errors.ts';
-import { kInitialLatent, kPlan, sigmaAt } from './common.ts';
+import { kInitialLatent, kPlanner, sigmaAt } from './common.ts';
 import { fl, toD } from './f32.ts';
+import { kMeta } from './meta.ts';
 import type { SamplerDef } from './types.ts';
 
 /** Multiply polynomial p (ascending coefficients) by (tau - root) / den. */
@@ -48,18 +49,11 @@ export function lmsCoefficient(order: number, t: Float32Array, i: number, j: num
 }
 
 export function createLms(order = 4): SamplerDef {
+  const meta = kMeta({ label: 'LMS', aliases: ['k_lms', 'sample_lms'], description: 'Linear multistep (order 4) over past derivatives; deterministic.' });
   return {
     id: 'lms',
-    meta: {
-      label: 'LMS',
-      aliases: ['k_lms', 'sample_lms'],
-      schedule: 'uniform',
-      ancestral: false,
-      defaultSteps: 20,
-      modelCalls: (n) => n,
-      description: 'Linear multistep (order 4) over past derivatives; deterministic.',
-    },
-    plan: (schedule, steps) => kPlan(schedule, 'uniform', steps, steps),
+    meta,
+    ...kPlanner(meta),
     initialLatent: kInitialLatent,
     createStepper(_schedule, plan) {
       const ds: Float32Array[] = [];

@@ -62,7 +62,7 @@ describe('scheduler_config.json', () => {
   });
   it('rejects what A1111 SD1 sampling cannot express', () => {
     expect(() => parseSchedulerConfig({ beta_schedule: 'squaredcos_cap_v2' })).toThrow(SchedulerConfigError);
-    expect(() => parseSchedulerConfig({ prediction_type: 'v_prediction' })).toThrow(SchedulerConfigError);
+    expect(() => parseSchedulerConfig({ prediction_type: 'sample' })).toThrow(SchedulerConfigError);
     expect(() => parseSchedulerConfig('[]')).toThrow(SchedulerConfigError);
     expect(() => parseSchedulerConfig({ beta_start: 'x' })).toThrow(SchedulerConfigError);
     expect(() => parseSchedulerConfig('{"beta_start": 0.1,')).toThrow(SchedulerConfigError);
@@ -188,7 +188,8 @@ const REF_IDS: Record<string, string> = {
   euler_a: 'Euler a',
   heun: 'Heun',
   lms: 'LMS',
-  dpmpp_2m: 'DPM++ 2M',
+  // A1111 1.6–1.8 names: "DPM++ 2M" was the uniform schedule (1.9+: "DPM++ 2M" + Uniform)
+  dpmpp_2m: 'DPM++ 2M Uniform',
   dpmpp_2m_karras: 'DPM++ 2M Karras',
   ddim: 'DDIM',
 };
@@ -250,7 +251,7 @@ describe('samplers.md §4 final latents (10 steps, seed 0, 1x4x2x2)', () => {
     'Euler a': '-19.62891 -17.1652 1.173018 2.433936 9.188049 0.8562944 -1.586995 -10.32011 2.894855 -9.892125 2.857218 8.762691 4.12071 22.79198 14.30132 -9.843241',
     Heun: '-11.72498 -11.99912 -2.677399 -4.572176 8.685957 7.066135 -3.353793 -21.9522 3.24419 -13.14626 3.530611 3.098015 1.151635 12.70651 11.45697 -2.643284',
     LMS: '-12.12826 -12.41172 -2.773187 -4.732359 8.976371 7.301497 -3.472569 -22.70307 3.349657 -13.59785 3.645812 3.198514 1.185983 13.13357 11.84155 -2.737911',
-    'DPM++ 2M': '-11.85586 -12.13303 -2.708683 -4.624317 8.779767 7.142116 -3.392523 -22.19568 3.278097 -13.2928 3.56767 3.130312 1.162504 12.84459 11.58128 -2.674191',
+    'DPM++ 2M Uniform': '-11.85586 -12.13303 -2.708683 -4.624317 8.779767 7.142116 -3.392523 -22.19568 3.278097 -13.2928 3.56767 3.130312 1.162504 12.84459 11.58128 -2.674191',
     'DPM++ 2M Karras': '-11.76235 -12.03735 -2.686287 -4.587025 8.712838 7.087919 -3.36481 -22.02176 3.253943 -13.18811 3.541265 3.107308 1.154801 12.74605 11.49257 -2.652063',
     DDIM: '-7.473158 -7.648002 -1.702675 -2.911149 5.544791 4.51168 -2.134074 -13.99601 2.074072 -8.379641 2.256749 1.980843 0.7394556 8.10907 7.312119 -1.680916',
   };
@@ -270,22 +271,31 @@ describe('samplers.md §4 final latents (10 steps, seed 0, 1x4x2x2)', () => {
 
 describe('sampler registry', () => {
   it("lists A1111's names in A1111's order with their meta", () => {
-    expect(SAMPLERS.map((s) => s.meta.label)).toEqual(['Euler a', 'Euler', 'LMS', 'Heun', 'DPM++ 2M', 'DPM++ 2M Karras', 'DDIM']);
+    expect(SAMPLERS.map((s) => s.meta.label)).toEqual([
+      'DPM++ 2M', 'DPM++ SDE', 'DPM++ 2M SDE', 'DPM++ 2M SDE Heun', 'DPM++ 2S a', 'DPM++ 3M SDE', 'Euler a', 'Euler', 'LMS', 'Heun',
+      'DPM2', 'DPM2 a', 'DDIM', 'PLMS', 'UniPC', 'LCM',
+    ]);
     for (const s of SAMPLERS) {
       expect(s.meta.defaultSteps).toBe(20);
-      expect(s.plan(S, 20).modelCalls).toBe(s.meta.modelCalls(20));
+      expect(s.plan(S, 20).modelCalls, s.meta.label).toBe(s.meta.modelCalls(20));
       const p = s.plan(S, 20);
       expect(p.sigmas.length).toBe(21);
-      expect(p.sigmas[20]).toBe(0);
+      if (s.meta.label !== 'UniPC') expect(p.sigmas[20]).toBe(0); // UniPC ends at t = 1/1000, not sigma 0
     }
-    expect(SAMPLERS.filter((s) => s.meta.ancestral).map((s) => s.id)).toEqual(['euler_a']);
+    expect(SAMPLERS.filter((s) => s.meta.ancestral).map((s) => s.meta.label)).toEqual(['DPM++ SDE', 'DPM++ 2M SDE', 'DPM++ 2M SDE Heun', 'DPM++ 2S a', 'DPM++ 3M SDE', 'Euler a', 'DPM2 a', 'LCM']);
+    expect(SAMPLERS.filter((s) => s.meta.usesEnsd).map((s) => s.meta.label)).toEqual(['DPM++ 2S a', 'Euler a', 'DPM2 a', 'DDIM']);
+    expect(SAMPLERS.filter((s) => s.meta.brownian).map((s) => s.meta.label)).toEqual(['DPM++ SDE', 'DPM++ 2M SDE', 'DPM++ 2M SDE Heun', 'DPM++ 3M SDE']);
   });
   it('finds samplers by label, id or alias, case-insensitively', () => {
     expect(findSampler('euler a')?.id).toBe('euler_a');
-    expect(findSampler(' DPM++ 2M Karras ')?.id).toBe('dpmpp_2m_karras');
+    expect(findSampler(' DPM++ 2M Karras ')?.id).toBe('dpmpp_2m');
+    expect(findSampler('DPM++ 2M Karras')?.plan(S, 10).scheduleType).toBe('karras');
+    expect(findSampler('LMS Karras')?.plan(S, 10).scheduleType).toBe('karras');
+    expect(findSampler('LMS')?.plan(S, 10).scheduleType).toBeUndefined();
+    expect(findSampler('k_dpmpp_2m_sde_ka')?.plan(S, 10).scheduleType).toBe('karras');
     expect(findSampler('k_lms')?.id).toBe('lms');
     expect(findSampler('nope')).toBeUndefined();
-    expect(() => getSampler('nope')).toThrow(/known: Euler a, Euler/);
+    expect(() => getSampler('nope')).toThrow('known: DPM++ 2M, DPM++ SDE, ');
     expect(() => getSampler('nope')).toThrow(expect.objectContaining({ name: 'StudioError', code: 'bad-request' }));
   });
   it('rejects bad step counts and DDIM without an eps model', async () => {

@@ -1,0 +1,88 @@
+/**
+ * "DPM2" = k-diffusion `sample_dpm_2` (s_churn 0) and "DPM2 a" = `sample_dpm_2_ancestral` (eta 1): a midpoint
+ * step in log-sigma; both discard the penultimate sigma and default to the Karras schedule in A1111 1.10.
+ */
+import { drawNoise, kInitialLatent, kPlanner, sigmaAt, twoCallsUnlessLast } from './common.ts';
+import { addAncestralNoise, ancestralStep } from './euler-ancestral.ts';
+import { addScaled, fl, toD } from './f32.ts';
+import { kMeta } from './meta.ts';
+import type { SamplerDef, SamplerModel } from './types.ts';
+
+/** exp(lerp(ln a, ln b, 0.5)) as torch computes it (weight 0.5 takes lerp's `end - (end - start) * 0.5`). */
+export function logMidpoint(a: number, b: number): number {
+  const la = fl(Math.log(a));
+  const lb = fl(Math.log(b));
+  return fl(Math.exp(fl(lb - fl(fl(lb - la) * 0.5))));
+}
+
+/** x + d * (to - from) where d is the derivative at the log-midpoint reached from x with derivative d0. */
+async function midpointStep(model: SamplerModel, x: Float32Array, d0: Float32Array, from: number, to: number): Promise<Float32Array> {
+  const mid = logMidpoint(from, to);
+  const x2 = addScaled(x, d0, fl(mid - from));
+  const d2 = toD(x2, mid, await model.denoise(x2, mid));
+  return addScaled(x, d2, fl(to - from));
+}
+
+const dpm2Meta = kMeta({
+  label: 'DPM2',
+  aliases: ['k_dpm_2', 'sample_dpm_2'],
+  defaultSchedule: 'karras',
+  discardPenultimateSigma: true,
+  modelCalls: (n) => 2 * n - 1,
+  callsFor: twoCallsUnlessLast,
+  description: 'DPM-Solver-2 (midpoint in log sigma); deterministic, two model calls per step except the last.',
+});
+
+export const dpm2: SamplerDef = {
+  id: 'dpm_2',
+  meta: dpm2Meta,
+  ...kPlanner(dpm2Meta),
+  initialLatent: kInitialLatent,
+  createStepper(_schedule, plan) {
+    return {
+      plan,
+      async step(x, i, { model }) {
+        const [s, next] = sigmaAt(plan, i);
+        const d = toD(x, s, await model.denoise(x, s));
+        if (next === 0) return addScaled(x, d, fl(next - s));
+        return midpointStep(model, x, d, s, next);
+      },
+    };
+  },
+};
+
+export function createDpm2Ancestral(eta = 1, sNoise = 1): SamplerDef {
+  const meta = kMeta({
+    label: 'DPM2 a',
+    aliases: ['k_dpm_2_a', 'sample_dpm_2_ancestral'],
+    defaultSchedule: 'karras',
+    discardPenultimateSigma: true,
+    ancestral: true,
+    usesEnsd: true,
+    modelCalls: (n) => 2 * n - 1,
+    callsFor: twoCallsUnlessLast,
+    description: 'DPM2 with ancestral noise from the seed generator.',
+  });
+  return {
+    id: 'dpm_2_a',
+    meta,
+    ...kPlanner(meta),
+    initialLatent: kInitialLatent,
+    createStepper(_schedule, plan) {
+      return {
+        plan,
+        async step(x, i, { model, noise }) {
+          const [s, next] = sigmaAt(plan, i);
+          const den = await model.denoise(x, s);
+          const { sigmaDown, sigmaUp } = ancestralStep(s, next, eta);
+          const d = toD(x, s, den);
+          if (sigmaDown === 0) return addScaled(x, d, fl(sigmaDown - s));
+          const out = await midpointStep(model, x, d, s, sigmaDown);
+          return addAncestralNoise(out, drawNoise(noise, out.length), sNoise, sigmaUp);
+        },
+      };
+    },
+  };
+}
+
+export const dpm2Ancestral: SamplerDef = createDpm2Ancestral();
