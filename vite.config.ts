@@ -31,7 +31,8 @@ export default defineConfig({
   build: { target: 'es2022', sourcemap: true },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['e2e/**', 'node_modules/**', 'dist/**'],
+    // test/large needs the generated SD1.5-dimension models and minutes per network: `npm run test:large`
+    exclude: ['e2e/**', 'node_modules/**', 'dist/**', 'test/large/**'],
     environment: 'node',
     // Timeouts catch hangs, not slowness: a test or hook that takes 1 s on a quiet machine can take ten times that
     // beside other work on 2 cores. Slow hooks set their own (Vitest's hook timeout ignores the describe's).

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { checkpointStem, convertCheckpoint, type ConvertProgress } from '../core/checkpoint/convert.ts';
+import { CONFIG_SUFFIX, VAE_SUFFIXES } from '../core/checkpoint/companions.ts';
 import { probeVPrediction } from '../core/checkpoint/prediction.ts';
 import { parse } from './args.ts';
 import { UsageError } from './errors.ts';
@@ -19,7 +20,7 @@ import { NodeStorageFs } from './node-storage-fs.ts';
 const tokenizerDir = (): string => join(demoModelDir('CLIP tokenizer files: --tokenizer DIR or the demo model'), 'tokenizer');
 
 /** A1111's file beside the checkpoint, when there is one */
-function beside(file: string, suffixes: string[]): string | undefined {
+function beside(file: string, suffixes: readonly string[]): string | undefined {
   const stem = join(dirname(file), checkpointStem(basename(file)));
   return suffixes.map((s) => stem + s).find((p) => existsSync(p));
 }
@@ -47,8 +48,8 @@ export async function convertCheckpointCommand(args: string[]): Promise<void> {
   if (!['auto', 'v', 'epsilon'].includes(prediction)) throw new UsageError(`--prediction must be auto, v or epsilon (got "${prediction}")`);
   const out = resolve(values.out);
   if (existsSync(out)) throw new UsageError(`${values.out} already exists; choose a new folder for --out`);
-  const config = values.config ?? beside(file, ['.yaml']);
-  const vae = values.vae ?? beside(file, ['.vae.pt', '.vae.ckpt', '.vae.safetensors']);
+  const config = values.config ?? beside(file, [CONFIG_SUFFIX]);
+  const vae = values.vae ?? beside(file, VAE_SUFFIXES);
   const tokenizer = values.tokenizer ?? tokenizerDir();
 
   const temp = `${out}.partial-${process.pid}`;
