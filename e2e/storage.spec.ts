@@ -2,9 +2,11 @@
  * Installed models (OPFS) on the WASM backend: a model folder imported through `<input webkitdirectory>`,
  * generated from, still installed after a reload; a same-size corruption caught at load with the file named and
  * a re-import that replaces it; Verify; delete; a broken folder refused before anything is copied; dropped
- * hypernetworks kept across reloads, renamed and removed.
+ * hypernetworks kept across reloads, renamed and removed; an A1111 checkpoint dropped on the page, converted,
+ * installed and generated from.
  */
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { fillForm, modelBar, openStudio, REFERENCE_FORM, resultNames, waitForModel, waitForNewResults, watchPage, type PageWatch } from './support/generation-page.ts';
@@ -149,4 +151,28 @@ test('a dropped hypernetwork is still listed after a reload, keeps its new name,
   await page.reload();
   await expect(cardFor(page, 'stripes.pt')).toHaveAttribute('data-status', 'ready');
   await expect(cards(page)).toHaveCount(1);
+});
+
+test('an A1111 checkpoint dropped on the page with its .yaml is converted, installed, loaded and generates', async ({ page }) => {
+  test.setTimeout(420_000);
+  const fixtures = path.join(import.meta.dirname, '..', 'test', 'fixtures', 'checkpoint');
+  // a tiny SD 1.x checkpoint in LDM's own layout, written by tools/checkpoint/make_checkpoints.py
+  const checkpoint = { name: 'sd1-tiny.safetensors', bytes: gunzipSync(readFileSync(path.join(fixtures, 'sd1-tiny.safetensors.gz'))) };
+  const yaml = { name: 'sd1-tiny.yaml', bytes: readFileSync(path.join(fixtures, 'sd1-tiny.yaml')) };
+  await openStudio(page, { backend: 'wasm', model: 'none' });
+  await dropFiles(page, page.getByTestId('drop-zone'), [checkpoint, yaml]);
+  // the dialog opens with the conversion's progress, and the model loads when it is installed
+  const dialog = modelsDialog(page);
+  await expect(dialog.locator('[data-testid="import-status"][data-status="done"]')).toBeVisible({ timeout: 180_000 });
+  await expect(installedModel(page, 'sd1-tiny')).toBeVisible();
+  // a checkpoint is not a hypernetwork: no card for it
+  await expect(cards(page)).toHaveCount(0);
+  await waitForModel(page);
+  await expect(page.getByTestId('model-name')).toHaveText('sd1-tiny');
+  await dialog.getByRole('button', { name: 'Close the models dialog' }).click();
+  await fillForm(page, { ...REFERENCE_FORM, steps: 2, width: 64, height: 64 });
+  const before = await resultNames(page);
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await waitForNewResults(page, before, 120_000);
+  await expect(page.getByTestId('result-infotext')).toContainText('Model: sd1-tiny');
 });

@@ -7,7 +7,8 @@ import { addDroppedFiles } from '../state/actions/png-info.ts';
 import { useStudio } from '../state/store.ts';
 import './DropZone.css';
 
-const ACCEPTED = '.pt,.pth,.ckpt';
+// hypernetworks, and A1111 checkpoints with their companions (converted into installed models)
+const ACCEPTED = '.pt,.pth,.ckpt,.safetensors,.yaml';
 
 function carriesFiles(event: { dataTransfer: DataTransfer | null }): boolean {
   return event.dataTransfer?.types.includes('Files') ?? false;
@@ -67,6 +68,8 @@ export function DropZone() {
         {!compact && (
           <p className="drop-hint">
             <code>.pt</code> files from AUTOMATIC1111 or NovelAI — several at once. They are read in a worker, never run.
+            An SD 1.x/2.x checkpoint (<code>.safetensors</code>/<code>.ckpt</code>, with its <code>.yaml</code> or
+            VAE) dropped here is converted into an installed model.
           </p>
         )}
       </div>

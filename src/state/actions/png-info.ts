@@ -12,6 +12,8 @@ import { paramsFromInfotext } from '../png-info.ts';
 import type { PngInfoReport } from '../session-types.ts';
 import { useStudio } from '../store.ts';
 import { setParams } from './generation.ts';
+import { isCheckpointPart } from '../../core/checkpoint/companions.ts';
+import { importCheckpointFiles } from './checkpoint-import.ts';
 import { addHypernetworkFiles } from './hypernetworks.ts';
 import { applyPromptTags } from './prompt.ts';
 import { entryForName } from './stack.ts';
@@ -29,13 +31,18 @@ export function isPngFile(file: File): boolean {
   return file.type === 'image/png' || /\.png$/i.test(file.name);
 }
 
-/** Dropped or picked files: PNGs go to PNG Info (the last one wins), the rest to the hypernetwork library. */
+/**
+ * Dropped or picked files: PNGs go to PNG Info (the last one wins), an A1111 checkpoint (with its .yaml/.vae) to the
+ * converter, the rest to the hypernetwork library.
+ */
 export function addDroppedFiles(files: Iterable<File>): Promise<void> {
   const all = [...files];
   const pngs = all.filter(isPngFile);
-  const others = all.filter((f) => !isPngFile(f));
+  const checkpoint = all.filter((f) => !isPngFile(f) && isCheckpointPart(f));
+  const others = all.filter((f) => !isPngFile(f) && !isCheckpointPart(f));
   const jobs: Promise<void>[] = [];
   if (others.length) jobs.push(addHypernetworkFiles(others));
+  if (checkpoint.length) jobs.push(importCheckpointFiles(checkpoint));
   const last = pngs.at(-1);
   if (last) jobs.push(importPngInfo(last));
   return Promise.all(jobs).then(() => undefined);

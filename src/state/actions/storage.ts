@@ -102,28 +102,38 @@ export function closeModelsDialog(): void {
   setStorage({ dialogOpen: false });
 }
 
+/** What an import task gets: where to write, its id, the free space, cancellation and progress. */
+export interface ImportContext {
+  fs: StorageFs;
+  id: string;
+  freeBytes: number | null;
+  signal: AbortSignal;
+  onProgress(p: { file: string; bytesDone: number; bytesTotal: number }): void;
+}
+
 /**
- * Validates and copies a folder into storage, then loads it. A model being replaced (after a corrupt-cache
- * error) is deleted once the new copy is complete. Resolves when done (installed or error), never rejects.
+ * Runs one import (a folder copy or a checkpoint conversion) into storage, then loads the model. A model being
+ * replaced (after a corrupt-cache error) is deleted once the new copy is complete. Resolves when done (installed
+ * or error), never rejects. One import at a time; the buttons are disabled meanwhile.
  */
-export async function importModelFolder(files: readonly SourceFile[], fallbackName?: string): Promise<void> {
+export async function runImport(name: string, task: (ctx: ImportContext) => Promise<ModelManifest>): Promise<void> {
   const b = getBackend();
-  const folder = selectModelFiles(files, fallbackName);
   if (!b) {
-    setStorage({ import: { status: 'error', name: folder.name, error: { code: 'storage-unavailable', message: 'This browser gives the page no private file system (OPFS): models cannot be installed.', details: {} } } });
+    setStorage({ import: { status: 'error', name, error: { code: 'storage-unavailable', message: 'This browser gives the page no private file system (OPFS): models cannot be installed.', details: {} } } });
     return;
   }
-  if (importAbort) return; // one import at a time; the button is disabled meanwhile
+  if (importAbort) return;
   const abort = new AbortController();
   importAbort = abort;
-  const id = newModelId(folder.name, new Date());
+  const id = newModelId(name, new Date());
   importing.add(id);
-  setStorage({ import: { status: 'validating', name: folder.name } });
+  setStorage({ import: { status: 'validating', name } });
   const start = performance.now();
   let lastUpdate = 0;
   try {
     const estimate = await b.estimate().catch(() => null);
-    const manifest = await importModel(folder, b.fs, {
+    const manifest = await task({
+      fs: b.fs,
       id,
       freeBytes: estimate ? estimate.quota - estimate.usage : null,
       signal: abort.signal,
@@ -132,7 +142,7 @@ export async function importModelFolder(files: readonly SourceFile[], fallbackNa
         if (now - lastUpdate < PROGRESS_INTERVAL_MS && bytesDone < bytesTotal) return;
         lastUpdate = now;
         const stats = transferStats(bytesDone, bytesTotal, now - start);
-        setStorage({ import: { status: 'copying', name: folder.name, file, bytesDone, bytesTotal, ...stats } });
+        setStorage({ import: { status: 'copying', name, file, bytesDone, bytesTotal, ...stats } });
       },
     });
     const replaced = useStudio.getState().storage.replacing;
@@ -141,12 +151,18 @@ export async function importModelFolder(files: readonly SourceFile[], fallbackNa
     await refreshStorage();
     void loadModel(installedSpec(manifest));
   } catch (e) {
-    setStorage({ import: { status: 'error', name: folder.name, error: toUiError(e) } });
+    setStorage({ import: { status: 'error', name, error: toUiError(e) } });
     await refreshStorage();
   } finally {
     importing.delete(id);
     importAbort = null;
   }
+}
+
+/** Validates and copies a folder into storage, then loads it (see `runImport`). */
+export function importModelFolder(files: readonly SourceFile[], fallbackName?: string): Promise<void> {
+  const folder = selectModelFiles(files, fallbackName);
+  return runImport(folder.name, ({ fs, id, freeBytes, signal, onProgress }) => importModel(folder, fs, { id, freeBytes, signal, onProgress }));
 }
 
 /** Stops the import in flight; its partial copy is removed. */
