@@ -6,6 +6,7 @@
  */
 import { planNative, planWasm, planWebGpu, type BackendPlan, type DeviceFacts, type PlanInput } from '../core/diffusion/pipeline/memory-plan.ts';
 import { StudioError } from '../core/errors.ts';
+import type { Backend } from '../core/onnx/ort.ts';
 import type { Runtime } from '../core/onnx/runtime.ts';
 import type { BackendChoice } from './api.ts';
 
@@ -99,4 +100,19 @@ export function chooseBackend(choice: BackendChoice, runtime: Runtime, probe: Ad
       refuse([...(gpuReason ? [gpuReason] : []), ...wasm.reasons]);
     }
   }
+}
+
+/**
+ * The plan for a backend already chosen, at another size (the size a generation asks for): the same limits the
+ * load checked, so a size that cannot run is refused with its reason instead of failing mid-run.
+ */
+export function planFor(backend: Backend, runtime: Runtime, probe: AdapterProbe, input: PlanInput): BackendPlan {
+  if (runtime.kind === 'native') return planNative(input, backend);
+  if (backend === 'webgpu' && probe.device) return planWebGpu(input, probe.device);
+  return planWasm(input);
+}
+
+/** Refuses a plan that does not fit, with its reasons (`model-too-large`). */
+export function requireFit(plan: BackendPlan): void {
+  if (!plan.fits) refuse(plan.reasons);
 }

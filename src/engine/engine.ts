@@ -11,7 +11,8 @@ import type { Ort } from '../core/onnx/ort.ts';
 import type { Runtime } from '../core/onnx/runtime.ts';
 import type { ProgressEvent } from '../core/progress.ts';
 import type { BackendChoice, EngineApi, EngineFile, GenerateResponse, HypernetworkCard, LoadOptions, ModelInfo, ModelSpec, SizeRole, StackInfo, StackItem } from './api.ts';
-import { chooseBackend, probeAdapter, type GpuLike } from './backend.ts';
+import { chooseBackend, planFor, probeAdapter, requireFit, type GpuLike } from './backend.ts';
+import type { BackendPlan } from '../core/diffusion/pipeline/memory-plan.ts';
 import { deviceLostError, lossWithin, LOSS_GRACE_MS, watchDevice, type DeviceWatch } from './device-watch.ts';
 import { sourceFromSpec } from './model-sources.ts';
 import { wasmHeapBytes, webRuntime } from './runtime.ts';
@@ -40,6 +41,8 @@ export class Engine implements EngineApi {
   private running: AbortController | null = null;
   /** onnxruntime's GPU device, watched for loss while a WebGPU pipeline is loaded */
   private deviceLoss: DeviceWatch | null = null;
+  /** the loaded model's memory plan at another size, on the backend it loaded on */
+  private sizePlan: ((width: number, height: number) => BackendPlan) | null = null;
   private runtimePromise: Promise<Runtime> | null = null;
   /** hypernetworks read by `inspectHypernetwork(file, id)`: their weights are views of the transferred bytes */
   private readonly library = new Map<string, { hypernetwork: Hypernetwork; stem: string }>();
@@ -86,9 +89,20 @@ export class Engine implements EngineApi {
     const runtime = await this.runtime();
     const start = performance.now();
     const model = await openModel(source, onProgress);
-    const size = { width: options.width ?? model.config.defaultSize, height: options.height ?? model.config.defaultSize };
+    const ownSize = { width: model.config.defaultSize, height: model.config.defaultSize };
+    let size = { width: options.width ?? ownSize.width, height: options.height ?? ownSize.height };
     const probe = runtime.kind === 'web' ? await probeAdapter(this.deps?.gpu) : { device: null, missing: null };
-    const decision = chooseBackend(choice, runtime, probe, planInput(model, size.width, size.height));
+    let decision;
+    try {
+      decision = chooseBackend(choice, runtime, probe, planInput(model, size.width, size.height));
+    } catch (e) {
+      // the form's size may be another model's (a tiny model at 512² needs 100× the memory): a model that runs at
+      // its own size loads there; a generation at a size that cannot run is refused then, with its reason
+      if (!(e instanceof StudioError && e.code === 'model-too-large') || (size.width === ownSize.width && size.height === ownSize.height)) throw e;
+      decision = chooseBackend(choice, runtime, probe, planInput(model, ownSize.width, ownSize.height));
+      size = ownSize;
+    }
+    this.sizePlan = (width, height) => planFor(decision.plan.backend, runtime, probe, planInput(model, width, height));
     const create = (plan: typeof decision.plan) =>
       StableDiffusionPipeline.create(model, runtime, { backend: plan.backend, plan, onProgress, warmup: options.warmup === false ? false : size, probe: memoryProbe, openedAt: start });
     let pipeline: StableDiffusionPipeline;
@@ -121,6 +135,7 @@ export class Engine implements EngineApi {
     try {
       const loss = this.deviceLoss;
       if (loss?.info) throw deviceLostError(loss.info);
+      if (this.sizePlan && Number.isInteger(request.width) && Number.isInteger(request.height)) requireFit(this.sizePlan(request.width, request.height));
       const generation = pipeline.generate(request, { signal: controller.signal, onProgress });
       // a run on a device lost mid-way may never settle: the loss ends it
       const result = loss ? await Promise.race([generation, loss.lost.then((info) => Promise.reject(deviceLostError(info)))]) : await generation;
@@ -182,6 +197,7 @@ export class Engine implements EngineApi {
     this.pipeline = null;
     this.modelInfo = null;
     this.deviceLoss = null;
+    this.sizePlan = null;
     await pipeline?.release();
   }
 

@@ -21,6 +21,8 @@ import type { UnetStack } from './unet-stack.ts';
 export interface GenerationParts {
   readonly info: PipelineInfo;
   readonly tokenizer: ClipTokenizer;
+  /** the text encoder's pad id after EOS (`OpenedModel.padId`) */
+  readonly padId: number;
   readonly schedule: DiscreteSchedule;
   readonly textEncoder: TextEncoderModel;
   readonly unet: UnetStack;
@@ -69,7 +71,7 @@ export function checkRequest(req: GenerateRequest, info: PipelineInfo, stackSize
 }
 
 async function encodePrompt(parts: GenerationParts, p: TokenizedPrompt, clipSkip: number): Promise<Float32Array> {
-  const { ids, weights, chunkCount } = flattenChunks(p);
+  const { ids, weights, chunkCount } = flattenChunks(p, { eosId: parts.tokenizer.eosId, padId: parts.padId });
   const chunks = Array.from({ length: chunkCount }, (_, i) => Array.from(ids.subarray(i * 77, (i + 1) * 77)));
   const hidden = await parts.textEncoder.encode(chunks, clipSkip);
   return applyEmphasis(hidden, weights, parts.textEncoder.width);

@@ -26,6 +26,7 @@ export const MODEL_FILES = {
   vaeConfig: 'vae_decoder/config.json',
   vocab: 'tokenizer/vocab.json',
   merges: 'tokenizer/merges.txt',
+  specialTokens: 'tokenizer/special_tokens_map.json',
   scheduler: 'scheduler/scheduler_config.json',
 } as const;
 

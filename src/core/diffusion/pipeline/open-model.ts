@@ -30,6 +30,15 @@ export interface OpenedModel {
   readonly config: ModelConfig;
   /** A1111-style short hash of the U-Net's model.onnx */
   readonly modelHash: string;
+  /** the id the text encoder's input is padded with after EOS: EOS itself (SD 1.x), 0 for SD 2.x's OpenCLIP */
+  readonly padId: number;
+}
+
+/** `pad_token` of special_tokens_map.json (a string or `{ content }`) as an id; EOS when absent or unknown. */
+export function padTokenId(specialTokens: Record<string, unknown>, tokenizer: ClipTokenizer): number {
+  const pad = specialTokens.pad_token;
+  const text = typeof pad === 'string' ? pad : typeof pad === 'object' && pad !== null ? (pad as { content?: unknown }).content : undefined;
+  return (typeof text === 'string' ? tokenizer.tokenToId(text) : undefined) ?? tokenizer.eosId;
 }
 
 const decoder = new TextDecoder();
@@ -99,7 +108,8 @@ export async function openModel(source: ModelSource, onProgress?: ProgressFn): P
   progress(MODEL_FILES.vaeDecoder, 4);
   const vae = await openNetwork(source, 'vae_decoder', 'the VAE decoder');
   const modelHash = source.modelHash ?? shortHash(await fileSha256(unet.files.get(GRAPH_FILE)!));
-  return { name: source.name, tokenizer, schedule, networks: { textEncoder, unet, vae }, config, modelHash };
+  const padId = padTokenId(await readOptionalJson(source, MODEL_FILES.specialTokens), tokenizer);
+  return { name: source.name, tokenizer, schedule, networks: { textEncoder, unet, vae }, config, modelHash, padId };
 }
 
 /** The memory plan's view of a generation at width × height with `images` per U-Net call (CFG doubles it). */

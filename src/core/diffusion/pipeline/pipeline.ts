@@ -222,6 +222,7 @@ export class StableDiffusionPipeline {
     const parts = {
       info: this.info,
       tokenizer: this.model.tokenizer,
+      padId: this.model.padId,
       schedule: this.model.schedule,
       textEncoder: this.textEncoder,
       unet: this.unet,

@@ -136,14 +136,22 @@ export function padChunks(p: TokenizedPrompt, count: number, tokenizer: PromptTo
   return { chunks, tokenCount: p.tokenCount };
 }
 
-/** Flatten to the text encoder's inputs: ids [chunks*77] (int32) and weights [chunks*77] (float32). */
-export function flattenChunks(p: TokenizedPrompt): { ids: Int32Array; weights: Float32Array; chunkCount: number } {
+/**
+ * Flatten to the text encoder's inputs: ids [chunks*77] (int32) and weights [chunks*77] (float32). With a pad token other than EOS (SD 2.x's
+ * OpenCLIP pads with id 0), every id after a chunk's first EOS becomes the pad, as A1111's `process_tokens` does.
+ */
+export function flattenChunks(p: TokenizedPrompt, pad?: { eosId: number; padId: number }): { ids: Int32Array; weights: Float32Array; chunkCount: number } {
   const n = p.chunks.length * (CHUNK_LENGTH + 2);
   const ids = new Int32Array(n);
   const weights = new Float32Array(n);
   p.chunks.forEach((c, i) => {
-    ids.set(c.tokens, i * (CHUNK_LENGTH + 2));
-    weights.set(c.multipliers, i * (CHUNK_LENGTH + 2));
+    const at = i * (CHUNK_LENGTH + 2);
+    ids.set(c.tokens, at);
+    weights.set(c.multipliers, at);
+    if (pad && pad.padId !== pad.eosId) {
+      const end = c.tokens.indexOf(pad.eosId);
+      if (end >= 0) ids.fill(pad.padId, at + end + 1, at + CHUNK_LENGTH + 2);
+    }
   });
   return { ids, weights, chunkCount: p.chunks.length };
 }

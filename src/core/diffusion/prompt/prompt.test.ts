@@ -179,6 +179,23 @@ describe('preparePrompts: negative padded to the same chunk count', () => {
   });
 });
 
+describe('flattenChunks: the pad after EOS (A1111 process_tokens)', () => {
+  it('keeps EOS padding for SD 1.x and pads with the pad id after the first EOS of each chunk for SD 2.x', () => {
+    const p = preparePrompts(`${words('cat', 80)}`, '', tok).positive;
+    const sd1 = flattenChunks(p, { eosId: EOS, padId: EOS });
+    expect(Array.from(sd1.ids)).toEqual(Array.from(flattenChunks(p).ids));
+    const sd2 = flattenChunks(p, { eosId: EOS, padId: 0 });
+    p.chunks.forEach((c, i) => {
+      const row = Array.from(sd2.ids.subarray(i * 77, (i + 1) * 77));
+      const end = c.tokens.indexOf(EOS);
+      expect(row.slice(0, end + 1), `chunk ${i} up to its EOS`).toEqual(c.tokens.slice(0, end + 1));
+      expect(row.slice(end + 1), `chunk ${i} after its EOS`).toEqual(new Array(76 - end).fill(0));
+    });
+    // the second chunk holds 5 words: BOS, 5 tokens, EOS, then 70 pads
+    expect(p.chunks[1]!.tokens.indexOf(EOS)).toBe(6);
+  });
+});
+
 describe('applyEmphasis: A1111 "Original" mean restore', () => {
   it('reproduces the worked example of §5', () => {
     const out = applyEmphasis(Float32Array.from([1, 2, 3, 4]), [1, 2], 2, 'Original', 2);
