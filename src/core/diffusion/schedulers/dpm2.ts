@@ -2,8 +2,8 @@
  * "DPM2" = k-diffusion `sample_dpm_2` (s_churn 0) and "DPM2 a" = `sample_dpm_2_ancestral` (eta 1): a midpoint
  * step in log-sigma; both discard the penultimate sigma and default to the Karras schedule in A1111 1.10.
  */
-import { drawNoise, kInitialLatent, kPlanner, sigmaAt, twoCallsUnlessLast } from './common.ts';
-import { addAncestralNoise, ancestralStep } from './euler-ancestral.ts';
+import { ancestralSampler } from './ancestral.ts';
+import { kInitialLatent, kPlanner, sigmaAt, twoCallsUnlessLast } from './common.ts';
 import { addScaled, fl, toD } from './f32.ts';
 import { kMeta } from './meta.ts';
 import type { SamplerDef, SamplerModel } from './types.ts';
@@ -63,26 +63,10 @@ export function createDpm2Ancestral(eta = 1, sNoise = 1): SamplerDef {
     callsFor: twoCallsUnlessLast,
     description: 'DPM2 with ancestral noise from the seed generator.',
   });
-  return {
-    id: 'dpm_2_a',
-    meta,
-    ...kPlanner(meta),
-    initialLatent: kInitialLatent,
-    createStepper(_schedule, plan) {
-      return {
-        plan,
-        async step(x, i, { model, noise }) {
-          const [s, next] = sigmaAt(plan, i);
-          const den = await model.denoise(x, s);
-          const { sigmaDown, sigmaUp } = ancestralStep(s, next, eta);
-          const d = toD(x, s, den);
-          if (sigmaDown === 0) return addScaled(x, d, fl(sigmaDown - s));
-          const out = await midpointStep(model, x, d, s, sigmaDown);
-          return addAncestralNoise(out, drawNoise(noise, out.length), sNoise, sigmaUp);
-        },
-      };
-    },
-  };
+  return ancestralSampler('dpm_2_a', meta, eta, sNoise, {
+    down: (model, x, den, sigma, sigmaDown) => midpointStep(model, x, toD(x, sigma, den), sigma, sigmaDown),
+    noiseWhen: 'down',
+  });
 }
 
 export const dpm2Ancestral: SamplerDef = createDpm2Ancestral();

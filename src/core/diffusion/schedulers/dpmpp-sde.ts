@@ -4,7 +4,7 @@
  */
 import { kInitialLatent, kPlanner, sdeNoise, sigmaAt, twoCallsUnlessLast } from './common.ts';
 import { sigmaOf, tOf } from './dpmpp2m.ts';
-import { addAncestralNoise, ancestralStep } from './euler-ancestral.ts';
+import { addAncestralNoise, ancestralStep } from './ancestral.ts';
 import { addScaled, fl, linComb2, toD } from './f32.ts';
 import { kMeta } from './meta.ts';
 import type { SamplerDef } from './types.ts';

@@ -53,7 +53,8 @@ export { dpmpp2mSde, dpmpp2mSdeHeun, dpmpp3mSde, createDpmpp2mSde, createDpmpp3m
 export { dpmppSde, createDpmppSde } from './dpmpp-sde.ts';
 export { dpmpp2sAncestral, createDpmpp2sAncestral } from './dpmpp2s-ancestral.ts';
 export { euler } from './euler.ts';
-export { eulerAncestral, createEulerAncestral, ancestralStep } from './euler-ancestral.ts';
+export { eulerAncestral, createEulerAncestral } from './euler-ancestral.ts';
+export { ancestralStep } from './ancestral.ts';
 export { heun } from './heun.ts';
 export { lcm, LcmTable, lcmTable } from './lcm.ts';
 export { lms, createLms, lmsCoefficient } from './lms.ts';
