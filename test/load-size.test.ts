@@ -24,3 +24,21 @@ describe('load size', { timeout: 120_000 }, () => {
     expect(ok.images).toHaveLength(1);
   });
 });
+
+describe('load sizes', () => {
+  it('tries the asked size, the model’s own, then halved squares down to one size step', async () => {
+    const { loadSizes } = await import('../src/engine/backend.ts');
+    expect(loadSizes({ width: 512, height: 768 }, 512, 64)).toEqual([
+      { width: 512, height: 768 },
+      { width: 512, height: 512 },
+      { width: 256, height: 256 },
+      { width: 128, height: 128 },
+      { width: 64, height: 64 },
+    ]);
+    expect(loadSizes({ width: 64, height: 64 }, 64, 16)).toEqual([
+      { width: 64, height: 64 },
+      { width: 32, height: 32 },
+      { width: 16, height: 16 },
+    ]);
+  });
+});

@@ -116,3 +116,33 @@ export function planFor(backend: Backend, runtime: Runtime, probe: AdapterProbe,
 export function requireFit(plan: BackendPlan): void {
   if (!plan.fits) refuse(plan.reasons);
 }
+
+export interface Size {
+  width: number;
+  height: number;
+}
+
+/**
+ * Sizes a load may plan and warm up at, in order: the one asked for (the form's, which may be another model's),
+ * the model's own, then squares halving down to one size step. A model whose weights fit but whose attention at
+ * its own size does not (a small-latent model at 512² on WASM) still loads; larger generations are refused.
+ */
+export function loadSizes(requested: Size, own: number, step: number): Size[] {
+  const sizes: Size[] = [requested, { width: own, height: own }];
+  for (let side = Math.floor(own / 2 / step) * step; side >= step; side = Math.floor(side / 2 / step) * step) sizes.push({ width: side, height: side });
+  return sizes.filter((s, i) => sizes.findIndex((t) => t.width === s.width && t.height === s.height) === i);
+}
+
+/** The backend decision at the first of `sizes` where the model can run; the refusal at the first size if none. */
+export function chooseAtSize(choose: (size: Size) => BackendDecision, sizes: readonly Size[]): { decision: BackendDecision; size: Size } {
+  let first: unknown;
+  for (const size of sizes) {
+    try {
+      return { decision: choose(size), size };
+    } catch (e) {
+      if (!(e instanceof StudioError && e.code === 'model-too-large')) throw e;
+      first ??= e;
+    }
+  }
+  throw first;
+}

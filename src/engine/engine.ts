@@ -11,7 +11,7 @@ import type { Ort } from '../core/onnx/ort.ts';
 import type { Runtime } from '../core/onnx/runtime.ts';
 import type { ProgressEvent } from '../core/progress.ts';
 import type { BackendChoice, EngineApi, EngineFile, GenerateResponse, HypernetworkCard, LoadOptions, ModelInfo, ModelSpec, SizeRole, StackInfo, StackItem } from './api.ts';
-import { chooseBackend, planFor, probeAdapter, requireFit, type GpuLike } from './backend.ts';
+import { chooseAtSize, chooseBackend, loadSizes, planFor, probeAdapter, requireFit, type GpuLike } from './backend.ts';
 import type { BackendPlan } from '../core/diffusion/pipeline/memory-plan.ts';
 import { deviceLostError, lossWithin, LOSS_GRACE_MS, watchDevice, type DeviceWatch } from './device-watch.ts';
 import { sourceFromSpec } from './model-sources.ts';
@@ -89,24 +89,18 @@ export class Engine implements EngineApi {
     const runtime = await this.runtime();
     const start = performance.now();
     const model = await openModel(source, onProgress);
-    const ownSize = { width: model.config.defaultSize, height: model.config.defaultSize };
-    let size = { width: options.width ?? ownSize.width, height: options.height ?? ownSize.height };
+    const own = model.config.defaultSize;
+    const requested = { width: options.width ?? own, height: options.height ?? own };
     const probe = runtime.kind === 'web' ? await probeAdapter(this.deps?.gpu) : { device: null, missing: null };
-    let decision;
-    try {
-      decision = chooseBackend(choice, runtime, probe, planInput(model, size.width, size.height));
-    } catch (e) {
-      // the form's size may be another model's (a tiny model at 512² needs 100× the memory): a model that runs at
-      // its own size loads there; a generation at a size that cannot run is refused then, with its reason
-      if (!(e instanceof StudioError && e.code === 'model-too-large') || (size.width === ownSize.width && size.height === ownSize.height)) throw e;
-      decision = chooseBackend(choice, runtime, probe, planInput(model, ownSize.width, ownSize.height));
-      size = ownSize;
-    }
-    this.sizePlan = (width, height) => planFor(decision.plan.backend, runtime, probe, planInput(model, width, height));
+    // the form's size may be another model's, or more than the backend holds for this one: plan at the first
+    // size that runs; a generation at a size that cannot run is refused then, with its reason
+    const { decision, size } = chooseAtSize((at) => chooseBackend(choice, runtime, probe, planInput(model, at.width, at.height)), loadSizes(requested, own, model.config.sizeStep));
+    const smaller = size.width < own && size.width !== requested.width ? size : null;
     const create = (plan: typeof decision.plan) =>
       StableDiffusionPipeline.create(model, runtime, { backend: plan.backend, plan, onProgress, warmup: options.warmup === false ? false : size, probe: memoryProbe, openedAt: start });
     let pipeline: StableDiffusionPipeline;
     let fallbackReason = decision.reason;
+    const sizeNote = smaller ? `At ${own}×${own} this model needs more memory than ${decision.plan.backend === 'wasm' ? 'WASM' : 'the backend'} has; it was loaded at ${smaller.width}×${smaller.height}, which fits; larger sizes are refused.` : null;
     try {
       pipeline = await create(decision.plan);
     } catch (e) {
@@ -116,11 +110,13 @@ export class Engine implements EngineApi {
       pipeline = await create(wasm);
     }
     this.pipeline = pipeline;
+    this.sizePlan = (width, height) => planFor(pipeline.info.backend, runtime, probe, planInput(model, width, height));
     this.deviceLoss = pipeline.info.backend === 'webgpu' && runtime.kind === 'web' ? await watchDevice(runtime.ort) : null;
     this.modelInfo = {
       ...pipeline.info,
       adapter: pipeline.info.backend === 'webgpu' ? decision.adapter : null,
-      fallbackReason,
+      ...(smaller ? { defaultSize: smaller.width } : {}),
+      fallbackReason: [fallbackReason, sizeNote].filter(Boolean).join(' ') || null,
       loadMs: performance.now() - start,
     };
     return this.modelInfo;
