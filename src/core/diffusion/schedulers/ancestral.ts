@@ -4,7 +4,7 @@
  * step and in when the noise is drawn: Euler a and DPM++ 2S a while sigma_{i+1} > 0, DPM2 a only when it took its
  * midpoint step (sigma_down > 0) — A1111's seeds depend on that count, so it is kept per sampler.
  */
-import { drawNoise, kInitialLatent, kPlanner, sigmaAt } from './common.ts';
+import { drawNoise, kStepSampler } from './common.ts';
 import { addScaled, fl, toD } from './f32.ts';
 import type { SamplerDef, SamplerMeta, SamplerModel } from './types.ts';
 
@@ -37,23 +37,11 @@ export interface AncestralStep {
 }
 
 export function ancestralSampler(id: string, meta: SamplerMeta, eta: number, sNoise: number, { down, noiseWhen }: AncestralStep): SamplerDef {
-  return {
-    id,
-    meta,
-    ...kPlanner(meta),
-    initialLatent: kInitialLatent,
-    createStepper(_schedule, plan) {
-      return {
-        plan,
-        async step(x, i, { model, noise }) {
-          const [s, next] = sigmaAt(plan, i);
-          const den = await model.denoise(x, s);
-          const { sigmaDown, sigmaUp } = ancestralStep(s, next, eta);
-          const out = sigmaDown === 0 ? eulerTo(x, den, s, sigmaDown) : await down(model, x, den, s, sigmaDown);
-          const noised = noiseWhen === 'next' ? next > 0 : sigmaDown !== 0;
-          return noised ? addAncestralNoise(out, drawNoise(noise, out.length), sNoise, sigmaUp) : out;
-        },
-      };
-    },
-  };
+  return kStepSampler(id, meta, async (x, s, next, { model, noise }) => {
+    const den = await model.denoise(x, s);
+    const { sigmaDown, sigmaUp } = ancestralStep(s, next, eta);
+    const out = sigmaDown === 0 ? eulerTo(x, den, s, sigmaDown) : await down(model, x, den, s, sigmaDown);
+    const noised = noiseWhen === 'next' ? next > 0 : sigmaDown !== 0;
+    return noised ? addAncestralNoise(out, drawNoise(noise, out.length), sNoise, sigmaUp) : out;
+  });
 }

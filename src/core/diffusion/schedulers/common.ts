@@ -3,7 +3,7 @@ import { internalError, StudioError } from '../../errors.ts';
 import type { DiscreteSchedule } from './discrete.ts';
 import { scale } from './f32.ts';
 import { scheduleTypeById, type ScheduleTypeId } from './schedule-types.ts';
-import type { SamplerMeta, SamplerPlan, SigmaTable } from './types.ts';
+import type { SamplerDef, SamplerMeta, SamplerPlan, SigmaTable, StepContext } from './types.ts';
 
 export function checkSteps(steps: number): void {
   if (!Number.isInteger(steps) || steps < 1 || steps > 10000) throw new StudioError('bad-request', `Steps must be a whole number from 1 to 10000 (got ${steps}).`);
@@ -88,4 +88,26 @@ export function drawNoise(draw: () => Float32Array, length: number): Float32Arra
 /** k-diffusion's noise_sampler(sigma, sigma_next): the Brownian noise if given, else the next draw. */
 export function sdeNoise(ctx: { noise: () => Float32Array; brownian?: (s: number, n: number) => Float32Array }, s: number, next: number, length: number): Float32Array {
   return drawNoise(ctx.brownian ? () => ctx.brownian!(s, next) : ctx.noise, length);
+}
+
+/**
+ * A k-diffusion sampler whose step needs only x, sigma_i, sigma_{i+1} and the step's context (no history across
+ * steps): Euler, Heun, DPM2, the ancestral and single-step SDE samplers.
+ */
+export function kStepSampler(id: string, meta: SamplerMeta, step: (x: Float32Array, sigma: number, next: number, ctx: StepContext) => Promise<Float32Array>): SamplerDef {
+  return {
+    id,
+    meta,
+    ...kPlanner(meta),
+    initialLatent: kInitialLatent,
+    createStepper(_schedule, plan) {
+      return {
+        plan,
+        step(x, i, ctx) {
+          const [s, next] = sigmaAt(plan, i);
+          return step(x, s, next, ctx);
+        },
+      };
+    },
+  };
 }

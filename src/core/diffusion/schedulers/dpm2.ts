@@ -3,7 +3,7 @@
  * step in log-sigma; both discard the penultimate sigma and default to the Karras schedule in A1111 1.10.
  */
 import { ancestralSampler } from './ancestral.ts';
-import { kInitialLatent, kPlanner, sigmaAt, twoCallsUnlessLast } from './common.ts';
+import { kStepSampler, twoCallsUnlessLast } from './common.ts';
 import { addScaled, fl, toD } from './f32.ts';
 import { kMeta } from './meta.ts';
 import type { SamplerDef, SamplerModel } from './types.ts';
@@ -33,23 +33,11 @@ const dpm2Meta = kMeta({
   description: 'DPM-Solver-2 (midpoint in log sigma); deterministic, two model calls per step except the last.',
 });
 
-export const dpm2: SamplerDef = {
-  id: 'dpm_2',
-  meta: dpm2Meta,
-  ...kPlanner(dpm2Meta),
-  initialLatent: kInitialLatent,
-  createStepper(_schedule, plan) {
-    return {
-      plan,
-      async step(x, i, { model }) {
-        const [s, next] = sigmaAt(plan, i);
-        const d = toD(x, s, await model.denoise(x, s));
-        if (next === 0) return addScaled(x, d, fl(next - s));
-        return midpointStep(model, x, d, s, next);
-      },
-    };
-  },
-};
+export const dpm2: SamplerDef = kStepSampler('dpm_2', dpm2Meta, async (x, s, next, { model }) => {
+  const d = toD(x, s, await model.denoise(x, s));
+  if (next === 0) return addScaled(x, d, fl(next - s));
+  return midpointStep(model, x, d, s, next);
+});
 
 export function createDpm2Ancestral(eta = 1, sNoise = 1): SamplerDef {
   const meta = kMeta({
