@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { DEFAULT_SAMPLER, findSampler, samplerLabels } from '../core/diffusion/schedulers/index.ts';
 import { encodePng } from '../core/formats/png.ts';
@@ -9,6 +9,7 @@ import { parse } from './args.ts';
 import { UsageError } from './errors.ts';
 import { fsModelSource } from './fs-model-source.ts';
 import { describePatch, parseHypernetworkArg } from './patch.ts';
+import { writeFileAtomic } from './write-file.ts';
 
 function int(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -129,7 +130,7 @@ export async function generateCommand(args: string[]): Promise<void> {
   for (const [i, image] of result.images.entries()) {
     const path = batchCount === 1 ? values.out : values.out.replace(/(\.png)?$/i, `-${i}$1`);
     const png = encodePng({ width: image.width, height: image.height, data: new Uint8ClampedArray(image.rgba) }, { parameters: image.infotext });
-    await writeFile(path, png);
+    await writeFileAtomic(path, png);
     console.log(`wrote ${path} (seed ${image.seed})`);
   }
   const { encodeMs, denoiseMs, decodeMs, unetCalls } = result.timings;
