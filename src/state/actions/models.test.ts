@@ -50,7 +50,7 @@ describe('loadModel', () => {
     await startStudio('?backend=webgpu');
     unsubscribe();
 
-    expect(engine.loadModel).toHaveBeenCalledWith(DEMO_MODEL, 'webgpu', expect.any(Function));
+    expect(engine.loadModel).toHaveBeenCalledWith(DEMO_MODEL, 'webgpu', expect.any(Function), undefined);
     expect(seen.map((s) => s.phase)).toEqual(['start', 'load', 'load', 'compile', 'compile']);
     const fractions = seen.map((s) => s.fraction);
     expect([...fractions].sort((a, b) => a - b)).toEqual(fractions);
@@ -69,6 +69,17 @@ describe('loadModel', () => {
     useStudio.setState((s) => ({ generation: { ...s.generation, params: { ...s.generation.params, width: 128 } } }));
     await setBackendChoice('webgpu');
     expect(useStudio.getState().generation.params.width).toBe(128);
+  });
+
+  it("plans and warms up at the form's size when it was set for this model, else at the model's own", async () => {
+    await loadModel(DEMO_MODEL, 'wasm');
+    expect(engine.loadModel.mock.calls[0]![3]).toBeUndefined(); // nothing chosen yet: the engine's default
+    useStudio.setState((s) => ({ generation: { ...s.generation, params: { ...s.generation.params, width: 128, height: 96 } } }));
+    await setBackendChoice('webgpu');
+    expect(engine.loadModel).toHaveBeenLastCalledWith(DEMO_MODEL, 'webgpu', expect.any(Function), { width: 128, height: 96 });
+    // another model: the form's size was checked against the demo's size grid, not this one's
+    await loadModel({ kind: 'url', name: 'other', baseUrl: '/other/' });
+    expect(engine.loadModel.mock.calls.at(-1)![3]).toBeUndefined();
   });
 
   it('keeps the typed error of a failed load, with its message', async () => {
@@ -119,9 +130,10 @@ describe('loadModel', () => {
     expect(model()).toMatchObject({ status: 'ready', backendChoice: 'webgpu' });
   });
 
-  it('reloadModel loads the same model on the same backend again', async () => {
+  it('reloadModel loads the same model on the same backend again, at the size it ran at', async () => {
     await loadModel({ kind: 'url', name: 'm', baseUrl: '/m/' }, 'wasm');
     await reloadModel();
-    expect(engine.loadModel).toHaveBeenLastCalledWith({ kind: 'url', name: 'm', baseUrl: '/m/' }, 'wasm', expect.any(Function));
+    // the engine named it sd-shapes-demo, and the form took its default size 64×64
+    expect(engine.loadModel).toHaveBeenLastCalledWith({ kind: 'url', name: 'm', baseUrl: '/m/' }, 'wasm', expect.any(Function), { width: 64, height: 64 });
   });
 });
