@@ -15,6 +15,7 @@ import { toUiError } from '../errors.ts';
 import { DEMO_MODEL, type ModelSpec } from '../model-types.ts';
 import { useStudio } from '../store.ts';
 import type { InstalledModel, StorageState } from '../storage-types.ts';
+import { importPrecision, probeImportPrecision } from './import-precision.ts';
 import { loadModel } from './models.ts';
 
 /** What the storage actions need from the browser; tests pass an in-memory one. */
@@ -75,6 +76,7 @@ export async function initStorage(): Promise<void> {
     setStorage({ available: false, listed: true });
     return;
   }
+  void probeImportPrecision(); // the fp16 default, meanwhile
   const persisted = await b.persist().catch(() => null);
   setStorage({ persisted });
   await refreshStorage(true);
@@ -126,6 +128,7 @@ export async function importModelFolder(files: readonly SourceFile[], fallbackNa
     const manifest = await importModel(folder, b.fs, {
       id,
       freeBytes: estimate ? estimate.quota - estimate.usage : null,
+      precision: importPrecision(),
       signal: abort.signal,
       onProgress: ({ file, bytesDone, bytesTotal }) => {
         const now = performance.now();
@@ -137,7 +140,7 @@ export async function importModelFolder(files: readonly SourceFile[], fallbackNa
     });
     const replaced = useStudio.getState().storage.replacing;
     if (replaced) await deleteInstalled(b.fs, replaced).catch(() => undefined);
-    setStorage({ import: { status: 'done', name: manifest.name, id, bytes: manifest.totalBytes, ms: performance.now() - start }, replacing: null });
+    setStorage({ import: { status: 'done', name: manifest.name, id, bytes: manifest.totalBytes, ms: performance.now() - start, converted: manifest.storage?.converted ?? false }, replacing: null });
     await refreshStorage();
     void loadModel(installedSpec(manifest));
   } catch (e) {
