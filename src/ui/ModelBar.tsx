@@ -2,6 +2,7 @@ import { loadModel, reloadModel, setBackendChoice } from '../state/actions/model
 import { openModelsDialog } from '../state/actions/storage.ts';
 import { BACKEND_CHOICES, DEMO_MODEL, type BackendChoice, type LoadStep, type ModelState } from '../state/model-types.ts';
 import { useStudio } from '../state/store.ts';
+import { LoadFailureFix } from './FailureFix.tsx';
 import { formatDuration } from './format.ts';
 import { LoadReportDetails } from './LoadReportDetails.tsx';
 import './ModelBar.css';
@@ -122,6 +123,7 @@ function ModelStatusLine({ model }: { model: ModelState }) {
           <p className="panel-error-message" data-testid="model-error-message">
             {error?.message}
           </p>
+          {error && <LoadFailureFix error={error} />}
           <div className="panel-error-actions">
             {error?.code === 'corrupt-cache' && (
               <button type="button" className="button button-primary" data-testid="reimport-model" onClick={() => openModelsDialog(typeof error.details.modelId === 'string' ? error.details.modelId : null)}>

@@ -17,7 +17,7 @@ describe('load report', () => {
   it('says which backend and why, the plan against the WASM heap, and each phase', () => {
     const info = demoInfo({
       load: {
-        plan: { backend: 'wasm', fits: true, reasons: [], upcast: false, weightBytes: 18 * MIB, largestBufferBytes: MIB, totalBytes: 300 * MIB, limitBytes: 4 * GIB },
+        plan: { backend: 'wasm', fits: true, reasons: [], limits: [], upcast: false, weightBytes: 18 * MIB, largestBufferBytes: MIB, totalBytes: 300 * MIB, limitBytes: 4 * GIB },
         conversions: [],
         memory: [
           { phase: 'open', ms: 12.4, jsBytes: 40 * MIB, wasmHeapBytes: null, gpuBytesEstimate: null },
@@ -43,7 +43,7 @@ describe('load report', () => {
       adapter: 'google swiftshader',
       fallbackReason: null,
       load: {
-        plan: { backend: 'webgpu', fits: true, reasons: [], upcast: true, weightBytes: 3.4 * GIB, largestBufferBytes: 640 * MIB, totalBytes: 4 * GIB, limitBytes: null },
+        plan: { backend: 'webgpu', fits: true, reasons: [], limits: [], upcast: true, weightBytes: 3.4 * GIB, largestBufferBytes: 640 * MIB, totalBytes: 4 * GIB, limitBytes: null },
         conversions: [{ network: 'U-Net', change: 'upcast', fromBytes: 1.7 * GIB, toBytes: 3.4 * GIB }],
         memory: [{ phase: 'U-Net session', ms: 5000, jsBytes: null, wasmHeapBytes: null, gpuBytesEstimate: 3.4 * GIB }],
         weights: { textEncoder: 0.25 * GIB, unet: 1.7 * GIB, vae: 0.1 * GIB },

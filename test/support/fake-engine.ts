@@ -20,7 +20,7 @@ const DEMO_INFO: ModelInfo = {
   precision: 'fp32',
   clipSkipMax: 2,
   load: {
-    plan: { backend: 'wasm', fits: true, reasons: [], upcast: false, weightBytes: 18_000_000, largestBufferBytes: 1_000_000, totalBytes: 300_000_000, limitBytes: 4 * 1024 ** 3 },
+    plan: { backend: 'wasm', fits: true, reasons: [], limits: [], upcast: false, weightBytes: 18_000_000, largestBufferBytes: 1_000_000, totalBytes: 300_000_000, limitBytes: 4 * 1024 ** 3 },
     conversions: [],
     memory: [],
     weights: { textEncoder: 1_800_000, unet: 9_600_000, vae: 3_700_000 },

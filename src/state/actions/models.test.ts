@@ -8,7 +8,7 @@ import { deferred, demoInfo, engine, resetEngine } from '../../../test/support/f
 // The real client starts a Worker; these tests only check what the actions do with its answers.
 vi.mock('../../engine/client.ts', async () => (await import('../../../test/support/fake-engine.ts')).clientModule());
 
-const { loadModel, reloadModel, setBackendChoice, startStudio, startupRequest } = await import('./models.ts');
+const { loadAtSize, loadModel, reloadModel, setBackendChoice, startStudio, startupRequest } = await import('./models.ts');
 const { generate } = await import('./generation.ts');
 
 const model = () => useStudio.getState().model;
@@ -80,6 +80,18 @@ describe('loadModel', () => {
     // another model: the form's size was checked against the demo's size grid, not this one's
     await loadModel({ kind: 'url', name: 'other', baseUrl: '/other/' });
     expect(engine.loadModel.mock.calls.at(-1)![3]).toBeUndefined();
+  });
+
+  it('a refused load is retried at a smaller size, which the form takes and the engine plans for', async () => {
+    const big = { kind: 'url' as const, name: 'sd15', baseUrl: '/sd15/' };
+    engine.loadModel.mockRejectedValueOnce(new StudioError('model-too-large', 'too big', { limits: [{ kind: 'gpu-attention', width: 512, height: 512, side: 448 }] }));
+    await loadModel(big, 'webgpu');
+    expect(engine.loadModel.mock.calls[0]![3]).toBeUndefined(); // the model's own size
+    expect(model()).toMatchObject({ status: 'error', error: { code: 'model-too-large' } });
+    engine.loadModel.mockResolvedValueOnce(demoInfo({ name: 'sd15', defaultSize: 512, sizeStep: 64 })); // the engine names it as the spec does
+    await loadAtSize(448, 448);
+    expect(engine.loadModel).toHaveBeenLastCalledWith(big, 'webgpu', expect.any(Function), { width: 448, height: 448 });
+    expect(useStudio.getState().generation.params).toMatchObject({ width: 448, height: 448 });
   });
 
   it('keeps the typed error of a failed load, with its message', async () => {

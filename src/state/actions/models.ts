@@ -66,6 +66,16 @@ export function reloadModel(): Promise<void> {
   return loadModel();
 }
 
+/**
+ * Loads the current model again, planned and warmed up at `width`×`height` (a refused load's "smaller size"
+ * fix): the form takes that size, marked as this model's so the load uses it.
+ */
+export function loadAtSize(width: number, height: number): Promise<void> {
+  const spec = useStudio.getState().model.spec;
+  useStudio.setState((s) => ({ generation: { ...s.generation, params: { ...s.generation.params, width, height }, sizeModel: spec?.name ?? s.generation.sizeModel } }));
+  return loadModel();
+}
+
 /** The backend selector: reloads the current model on the chosen backend. */
 export function setBackendChoice(choice: BackendChoice): Promise<void> {
   return loadModel(undefined, choice);
