@@ -82,6 +82,12 @@ describe('loadModel', () => {
     expect(engine.loadModel.mock.calls.at(-1)![3]).toBeUndefined();
   });
 
+  it('a size typed before any model loaded is the one the first load plans for', async () => {
+    useStudio.setState((s) => ({ generation: { ...s.generation, params: { ...s.generation.params, width: 96, height: 64 } } }));
+    await loadModel(DEMO_MODEL, 'wasm');
+    expect(engine.loadModel.mock.calls[0]![3]).toEqual({ width: 96, height: 64 });
+  });
+
   it('a refused load is retried at a smaller size, which the form takes and the engine plans for', async () => {
     const big = { kind: 'url' as const, name: 'sd15', baseUrl: '/sd15/' };
     engine.loadModel.mockRejectedValueOnce(new StudioError('model-too-large', 'too big', { limits: [{ kind: 'gpu-attention', width: 512, height: 512, side: 448 }] }));

@@ -103,13 +103,15 @@ function sameSource(a: ModelSpec | null, b: ModelSpec): boolean {
 }
 
 /**
- * The size the load plans for and warms up at: the form's, when it was set for this model (a size kept from
- * another model may be off its size grid, and the load resets the form to the model's default then); else the
+ * The size the load plans for and warms up at: the form's, when it was set for this model or typed before any
+ * model loaded (a size kept from another model may be off this one's size grid, and the load resets the form to
+ * the model's default then); else the
  * engine's default, the model's own size. `loadedName`: what the engine called this model when it last held it.
  */
 export function loadOptionsFor(spec: ModelSpec, loadedName: string | null): LoadOptions | undefined {
   const { params, sizeModel } = useStudio.getState().generation;
-  const forThisModel = sizeModel !== null && (sizeModel === spec.name || sizeModel === loadedName);
+  // no model has set the form's size yet: a size there is the user's own (typed, or kept from the last session)
+  const forThisModel = sizeModel === null || sizeModel === spec.name || sizeModel === loadedName;
   if (!forThisModel || params.width === null || params.height === null) return undefined;
   return { width: params.width, height: params.height };
 }
