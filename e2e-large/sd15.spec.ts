@@ -5,9 +5,10 @@
  * when asked for with LARGE_WEBGPU=1, because SwiftShader needs a long time for a 3.4 GB U-Net — loaded on the
  * software WebGPU adapter at 64×64 and run for one step. Prints import time, peak browser memory and load phases.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { chromium, expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { fillForm, modelBar, openStudio, waitForModel } from '../e2e/support/generation-page.ts';
 import { importFolder, modelsDialog, openModels } from '../e2e/support/models-page.ts';
 import { watchPeakMemory } from './process-memory.ts';
@@ -23,14 +24,19 @@ test.skip(!ready, '.cache/sd15 is missing: `npm run test:large` writes it once w
 
 let context: BrowserContext;
 let page: Page;
+let profile: string;
 
-test.beforeAll(async ({ browser }) => {
-  context = await browser.newContext();
-  page = await context.newPage();
+// A persistent profile keeps OPFS on disk as a user's browser does; Playwright's usual contexts are off the
+// record, with storage in memory and a small quota, where a 4 GB import cannot fit.
+test.beforeAll(async ({ baseURL, launchOptions }) => {
+  profile = mkdtempSync(path.join(tmpdir(), 'hn-large-profile-'));
+  context = await chromium.launchPersistentContext(profile, { ...launchOptions, baseURL, viewport: { width: 1280, height: 800 }, serviceWorkers: 'block' });
+  page = context.pages()[0] ?? (await context.newPage());
 });
 
 test.afterAll(async () => {
   await context?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
   console.info(`\n${report.join('\n')}`);
 });
 
