@@ -14,6 +14,7 @@ import { demoHypernetwork, type DemoHypernetwork } from './support/demo-hypernet
 import { fillForm, openStudio, output, REFERENCE_FORM, resultNames, waitForModel, waitForNewResults } from './support/generation-page.ts';
 import { failOnPageErrors, shot } from './support/screens.ts';
 import { cardFor, dropFiles } from './support/inspector-page.ts';
+import { modelsDialog, openModels } from './support/models-page.ts';
 
 failOnPageErrors();
 
@@ -291,5 +292,32 @@ test.describe('studio on WASM', () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow, 'no horizontal scrolling').toBeLessThanOrEqual(0);
     await shot(page, 'studio-narrow-420');
+  });
+
+  test('the load report says why WASM, the plan against its 4 GiB heap and each load phase; the fp16 import default is explained', async ({ page }) => {
+    const report = page.getByTestId('load-report');
+    await expect(report).not.toHaveAttribute('open'); // collapsed until asked for
+    await report.locator('summary').click();
+    await expect(page.getByTestId('load-report-backend')).toContainText('WASM (CPU) — WASM was chosen in the settings.');
+    await expect(page.getByTestId('load-report-plan')).toContainText(/Limit\s*[\d.]+ MiB estimated of 4\.00 GiB/);
+    await expect(page.getByTestId('load-report-conversions')).toContainText('No conversions');
+    const phases = page.getByTestId('load-report-phases').locator('tbody tr');
+    await expect(phases.first()).toHaveAttribute('data-phase', 'open');
+    const warmup = page.locator('[data-testid="load-report-phases"] tr[data-phase="warm-up"]');
+    await expect(warmup.locator('td').first()).toHaveText(/^\d+ ms$/);
+    // onnxruntime's wasm heap is measured; Chromium's workers have no performance.memory, so the JS heap shows
+    // as unknown there (a dash), never as a made-up number; WASM has no GPU memory
+    await expect(warmup.locator('td').nth(1)).toHaveText(/^(—|[\d.]+ (KiB|MiB|GiB))$/);
+    await expect(warmup.locator('td').nth(2)).toHaveText(/^[\d.]+ (MiB|GiB)$/);
+    await expect(warmup.locator('td').nth(3)).toHaveText('—');
+    await shot(page, 'studio-load-report');
+
+    // whatever this machine's adapter offers, the checkbox follows the stated default
+    await openModels(page);
+    const option = modelsDialog(page).getByTestId('import-fp16');
+    await expect(option).toHaveAttribute('data-probed', 'true');
+    const recommended = (await option.getAttribute('data-recommended')) === 'true';
+    await expect(option.getByRole('checkbox', { name: 'Convert to fp16' })).toBeChecked({ checked: recommended });
+    await expect(option.getByTestId('import-fp16-note')).toContainText(recommended ? 'On by default' : 'Off by default');
   });
 });

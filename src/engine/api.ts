@@ -4,9 +4,12 @@
  */
 import type { ContextUploads, GenerateRequest, LoadReport, MemorySample, PipelineInfo, SweepReport, SweepRequest } from '../core/diffusion/pipeline/pipeline.ts';
 import type { HypernetworkInspect, SizeRole } from '../core/hypernetwork/index.ts';
+import type { AdapterProbe } from './backend.ts';
 import type { ProgressEvent } from '../core/progress.ts';
 
 export type { ContextUploads, GenerateRequest, LoadReport, MemorySample, PipelineInfo, ProgressEvent, SweepRequest };
+/** The WebGPU adapter's facts (shader-f16, buffer limits, software or not), or why there is none. */
+export type { AdapterProbe } from './backend.ts';
 
 /** What a hypernetwork width is used for: SD1 text (768), SD2 text (1024), a U-Net width (320/640/1280). */
 export type { SizeRole };
@@ -155,4 +158,10 @@ export interface EngineApi {
 
   /** Releases every session of the loaded pipeline (GPU memory included). */
   unloadModel(): Promise<void>;
+
+  /**
+   * Probes the WebGPU adapter without loading anything (for choices made before a load, like converting an
+   * import to fp16). `device` is null, with the reason in `missing`, where there is no usable adapter.
+   */
+  adapterFacts(): Promise<AdapterProbe>;
 }

@@ -4,7 +4,7 @@
  * hardware GPU, then WASM, and takes a software adapter (SwiftShader: correct, ~100× slower than WASM) only
  * when WASM cannot hold the model. A choice that cannot work is refused with every reason and its fix.
  */
-import { planNative, planWasm, planWebGpu, type BackendPlan, type DeviceFacts, type PlanInput } from '../core/diffusion/pipeline/memory-plan.ts';
+import { planNative, planWasm, planWebGpu, type BackendPlan, type DeviceFacts, type PlanInput, type PlanLimit } from '../core/diffusion/pipeline/memory-plan.ts';
 import { StudioError } from '../core/errors.ts';
 import type { Backend } from '../core/onnx/ort.ts';
 import type { Runtime } from '../core/onnx/runtime.ts';
@@ -63,8 +63,9 @@ export async function probeAdapter(gpu: GpuLike | undefined): Promise<AdapterPro
   };
 }
 
-function refuse(reasons: string[]): never {
-  throw new StudioError('model-too-large', reasons.join(' '), { reasons });
+/** `limits`: the plan's limits as data (details.limits), for the app's one-click fixes */
+function refuse(reasons: string[], limits: PlanLimit[] = []): never {
+  throw new StudioError('model-too-large', reasons.join(' '), { reasons, limits });
 }
 
 export function chooseBackend(choice: BackendChoice, runtime: Runtime, probe: AdapterProbe, input: PlanInput): BackendDecision {
@@ -79,14 +80,14 @@ export function chooseBackend(choice: BackendChoice, runtime: Runtime, probe: Ad
   const upcastNote = gpu?.upcast ? ` The adapter has no shader-f16, so the fp16 weights are converted to fp32 as they load (twice the GPU memory).` : '';
   switch (choice) {
     case 'wasm':
-      if (!wasm.fits) refuse(wasm.reasons);
+      if (!wasm.fits) refuse(wasm.reasons, wasm.limits);
       return { plan: wasm, adapter: null, reason: 'WASM was chosen in the settings.', wasm };
     case 'cpu':
       refuse(['Native CPU inference is for the command line; in the browser choose WASM.']);
     // eslint-disable-next-line no-fallthrough
     case 'webgpu':
       if (!device) refuse([probe.missing!]);
-      if (!gpu!.fits) refuse(gpu!.reasons);
+      if (!gpu!.fits) refuse(gpu!.reasons, gpu!.limits);
       return { plan: gpu!, adapter: device.name, reason: upcastNote.trim() || null, wasm: wasm.fits ? wasm : null };
     case 'auto': {
       if (device && !device.isFallback && gpu!.fits) return { plan: gpu!, adapter: device.name, reason: upcastNote.trim() || null, wasm: wasm.fits ? wasm : null };
@@ -97,7 +98,7 @@ export function chooseBackend(choice: BackendChoice, runtime: Runtime, probe: Ad
       if (device && gpu!.fits) {
         return { plan: gpu!, adapter: device.name, reason: `${wasm.reasons.join(' ')} The only WebGPU adapter (${device.name}) is a software renderer: expect minutes per step.${upcastNote}`, wasm: null };
       }
-      refuse([...(gpuReason ? [gpuReason] : []), ...wasm.reasons]);
+      refuse([...(gpuReason ? [gpuReason] : []), ...wasm.reasons], [...(gpu && !gpu.fits ? gpu.limits : []), ...wasm.limits]);
     }
   }
 }

@@ -4,7 +4,7 @@
  */
 import { proxy, transfer, wrap, type Remote } from 'comlink';
 import { isStudioError, StudioError } from '../core/errors.ts';
-import type { BackendChoice, EngineApi, EngineFile, GenerateRequest, GenerateResponse, HypernetworkCard, LoadOptions, ModelInfo, ModelSpec, ProgressEvent, StackInfo, StackItem } from './api.ts';
+import type { AdapterProbe, BackendChoice, EngineApi, EngineFile, GenerateRequest, GenerateResponse, HypernetworkCard, LoadOptions, ModelInfo, ModelSpec, ProgressEvent, StackInfo, StackItem } from './api.ts';
 import { installErrorTransfer } from './error-transfer.ts';
 
 /** The worker died (uncaught error, failed to load, out of memory); it is restarted on the next call. */
@@ -68,6 +68,10 @@ class WorkerEngine implements EngineApi {
 
   unloadModel(): Promise<void> {
     return this.remote ? this.remote.unloadModel() : Promise.resolve();
+  }
+
+  adapterFacts(): Promise<AdapterProbe> {
+    return this.call((remote) => remote.adapterFacts());
   }
 
   /** Ends the worker and everything it holds; the next call starts a fresh one. */

@@ -66,3 +66,22 @@ describe('deviceLostError', () => {
     expect(deviceLostError({}).message).toBe('The GPU device was lost (reason: unknown).');
   });
 });
+
+describe('Engine.adapterFacts', () => {
+  it("probes the realm's WebGPU adapter without loading anything, or says why there is none", async () => {
+    const gpu = {
+      requestAdapter: async () => ({
+        features: new Set(['shader-f16']),
+        limits: { maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 30 },
+        info: { vendor: 'nvidia', architecture: 'ampere', isFallbackAdapter: false },
+      }),
+    };
+    const facts = await new Engine({ gpu }).adapterFacts();
+    expect(facts).toEqual({ device: { name: 'nvidia ampere', isFallback: false, shaderF16: true, maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 30 }, missing: null });
+    // crosses the worker boundary by structured clone
+    expect(structuredClone(facts)).toEqual(facts);
+    const none = await new Engine().adapterFacts();
+    expect(none.device).toBeNull();
+    expect(none.missing).toContain('navigator.gpu is missing');
+  });
+});

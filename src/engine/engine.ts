@@ -11,7 +11,7 @@ import type { Ort } from '../core/onnx/ort.ts';
 import type { Runtime } from '../core/onnx/runtime.ts';
 import type { ProgressEvent } from '../core/progress.ts';
 import type { BackendChoice, EngineApi, EngineFile, GenerateResponse, HypernetworkCard, LoadOptions, ModelInfo, ModelSpec, SizeRole, StackInfo, StackItem } from './api.ts';
-import { chooseAtSize, chooseBackend, loadSizes, planFor, probeAdapter, requireFit, type GpuLike } from './backend.ts';
+import { chooseAtSize, chooseBackend, loadSizes, planFor, probeAdapter, requireFit, type AdapterProbe, type GpuLike } from './backend.ts';
 import type { BackendPlan } from '../core/diffusion/pipeline/memory-plan.ts';
 import { deviceLostError, lossWithin, LOSS_GRACE_MS, watchDevice, type DeviceWatch } from './device-watch.ts';
 import { sourceFromSpec } from './model-sources.ts';
@@ -185,6 +185,10 @@ export class Engine implements EngineApi {
 
   async cancel(): Promise<void> {
     this.running?.abort();
+  }
+
+  adapterFacts(): Promise<AdapterProbe> {
+    return probeAdapter(this.deps?.gpu);
   }
 
   async unloadModel(): Promise<void> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../core/errors.ts';
 import { demoInfo } from '../../test/support/fake-engine.ts';
-import { backendAdvice, generationAdvice, smallerSize } from './failure-advice.ts';
+import { backendAdvice, generationAdvice, loadAdvice, smallerSize } from './failure-advice.ts';
 
 const ctx = { width: 512, height: 768, batchCount: 1, sizeStep: 8, backend: 'webgpu' };
 const err = (code: ErrorCode) => ({ code, message: 'x', details: {} });
@@ -36,3 +36,39 @@ describe('failure advice', () => {
     expect(backendAdvice(demoInfo({ backend: 'webgpu', fallbackReason: null }), 'auto')).toBeNull();
   });
 });
+
+describe('load advice for model-too-large', () => {
+  const refused = (limits: unknown) => ({ code: 'model-too-large' as const, message: 'x', details: { reasons: ['x'], limits } });
+  const auto = { backendChoice: 'auto' as const, shaderF16: true };
+
+  it("the attention buffer is the limit: load at the largest square that fits, as a one-click fix", () => {
+    const a = loadAdvice(refused([{ kind: 'gpu-attention', width: 1024, height: 768, side: 512 }, { kind: 'wasm-weights' }]), auto)!;
+    expect(a.fix).toEqual({ kind: 'load-smaller', width: 512, height: 512 });
+    expect(a.fixLabel).toBe('Load at 512×512');
+    expect(a.action).toContain("At 1024×768 the U-Net's self-attention needs a bigger buffer");
+    // no side that fits is known (WASM activations): about 3/4 of each side on a 64 grid
+    expect(loadAdvice(refused([{ kind: 'wasm-size', width: 768, height: 512 }]), auto)!.fix).toEqual({ kind: 'load-smaller', width: 576, height: 384 });
+  });
+
+  it("WASM's 4 GiB is the limit for the weights themselves: WebGPU with shader-f16 and an fp16 import, or the CLI", () => {
+    const forcedWasm = loadAdvice(refused([{ kind: 'wasm-weights' }]), { backendChoice: 'wasm', shaderF16: true })!;
+    expect(forcedWasm.fix).toEqual({ kind: 'use-webgpu' });
+    expect(forcedWasm.action).toContain('This GPU has shader-f16: choose WebGPU');
+    expect(forcedWasm.action).toContain('Convert to fp16');
+    expect(forcedWasm.action).toContain('hnstudio generate');
+    // Auto already tried the GPU: no switch to offer; an adapter without shader-f16 gets the general advice
+    const noF16 = loadAdvice(refused([{ kind: 'gpu-weight' }, { kind: 'wasm-weights' }]), { backendChoice: 'auto', shaderF16: false })!;
+    expect(noF16.fix).toBeNull();
+    expect(noF16.action).toContain('On a GPU with shader-f16');
+    // Auto with no WebGPU at all (only WASM was planned): nothing to switch to
+    expect(loadAdvice(refused([{ kind: 'wasm-weights' }]), { backendChoice: 'auto', shaderF16: null })!.fix).toBeNull();
+  });
+
+  it('a weight larger than any GPU buffer: the CLI; malformed limits and other errors: no advice', () => {
+    expect(loadAdvice(refused([{ kind: 'gpu-weight' }]), auto)!.action).toContain('hnstudio generate');
+    expect(loadAdvice(refused([{ kind: 'gpu-attention', width: '1024' }, null, 'x']), auto)).toBeNull();
+    expect(loadAdvice(refused(undefined), auto)).toBeNull();
+    expect(loadAdvice(err('missing-file'), auto)).toBeNull();
+  });
+});
+

@@ -2,8 +2,10 @@
  * Every failure with its cause and a way forward: what the panels say under an error, and which one-click fix
  * they offer. Pure: the UI renders it, the tests read it.
  */
+import type { PlanLimit } from '../core/diffusion/pipeline/memory-plan.ts';
 import type { ModelInfo } from '../engine/api.ts';
 import type { UiError } from './errors.ts';
+import type { BackendChoice } from './model-types.ts';
 
 export type FixAction =
   /** set the form to a smaller size (`width`×`height`) */
@@ -11,7 +13,10 @@ export type FixAction =
   /** batch count 1 */
   | { kind: 'single-image' }
   | { kind: 'reload-model' }
-  | { kind: 'use-wasm' };
+  | { kind: 'use-wasm' }
+  /** load the model again, planned and warmed up at `width`×`height` */
+  | { kind: 'load-smaller'; width: number; height: number }
+  | { kind: 'use-webgpu' };
 
 export interface Advice {
   /** one sentence: what to do */
@@ -74,4 +79,72 @@ export function backendAdvice(info: ModelInfo | null, choice: string): BackendAd
     return { cause: reason, action: 'This fp16 model needs the GPU feature shader-f16, which this adapter lacks: use an fp32 export of the model, or a GPU and browser with shader-f16 (Chrome 120+ on most recent GPUs).' };
   }
   return { cause: reason, action: 'Generation runs on WASM (CPU): slower, same images.' };
+}
+
+/** What a load needs to advise on a refusal: the backend asked for, and whether the adapter has shader-f16. */
+export interface LoadAdviceContext {
+  backendChoice: BackendChoice;
+  /** null: not known (the adapter was not probed, or there is none) */
+  shaderF16: boolean | null;
+}
+
+type SizeLimit = Extract<PlanLimit, { width: number }>;
+const SIZE_LIMITS = new Set(['wasm-size', 'gpu-attention', 'gpu-vae']);
+const KNOWN_LIMITS = new Set([...SIZE_LIMITS, 'wasm-weights', 'gpu-weight']);
+/** SD's sizes are multiples of 64 in practice; the model's own grid is not known before it loads */
+const LOAD_SIZE_STEP = 64;
+
+/** The refusal's limits (details.limits, from the engine's memory plan), keeping only well-formed ones. */
+function planLimits(details: Record<string, unknown>): PlanLimit[] {
+  const raw = Array.isArray(details.limits) ? (details.limits as unknown[]) : [];
+  return raw.filter((l): l is PlanLimit => {
+    const kind = (l as { kind?: unknown } | null)?.kind;
+    if (typeof kind !== 'string' || !KNOWN_LIMITS.has(kind)) return false;
+    return !SIZE_LIMITS.has(kind) || (Number.isInteger((l as SizeLimit).width) && Number.isInteger((l as SizeLimit).height));
+  });
+}
+
+function sizeAdvice(limit: SizeLimit): Advice {
+  const { width, height } = limit;
+  const target = limit.side ? { width: Math.min(width, limit.side), height: Math.min(height, limit.side) } : smallerSize(width, height, LOAD_SIZE_STEP);
+  const what =
+    limit.kind === 'gpu-attention'
+      ? "the U-Net's self-attention needs a bigger buffer than the GPU allows"
+      : limit.kind === 'gpu-vae'
+        ? "the VAE decoder needs a bigger buffer than the GPU allows"
+        : "the model needs more than WASM's 4 GiB memory";
+  return {
+    action: `At ${width}×${height} ${what}; the weights themselves fit. Load it at ${target.width}×${target.height} (the size you generate at).`,
+    fix: { kind: 'load-smaller', ...target },
+    fixLabel: `Load at ${target.width}×${target.height}`,
+  };
+}
+
+/**
+ * The fix for a load the memory plan refused (`model-too-large`): a smaller size when a per-size buffer is the
+ * limit; when the weights alone exceed WASM's 4 GiB, a GPU (WebGPU with shader-f16, the model imported as fp16)
+ * or the command line. Null for other errors.
+ */
+export function loadAdvice(error: UiError, ctx: LoadAdviceContext): Advice | null {
+  if (error.code !== 'model-too-large') return null;
+  const limits = planLimits(error.details);
+  const size = limits.find((l): l is SizeLimit => SIZE_LIMITS.has(l.kind));
+  if (size) return sizeAdvice(size);
+  const gpuFailed = limits.some((l) => l.kind.startsWith('gpu-'));
+  if (limits.some((l) => l.kind === 'wasm-weights')) {
+    const gpu =
+      ctx.shaderF16 === true
+        ? 'This GPU has shader-f16: choose WebGPU, and import the fp32 model again with “Convert to fp16” for half the GPU memory.'
+        : 'On a GPU with shader-f16, choose WebGPU and import the model with “Convert to fp16” (half the GPU memory).';
+    const offerGpu = ctx.backendChoice === 'wasm' && !gpuFailed;
+    return {
+      action: `The weights alone need more than WASM's 4 GiB memory, at any size. ${gpu} Or generate with the command line (hnstudio generate), which runs natively without the 4 GiB limit.`,
+      fix: offerGpu ? { kind: 'use-webgpu' } : null,
+      ...(offerGpu ? { fixLabel: 'Switch to WebGPU' } : {}),
+    };
+  }
+  if (gpuFailed) {
+    return { action: "A weight of this model is larger than this GPU's largest buffer, at any size: use the command line (hnstudio generate), or a GPU with larger buffers.", fix: null };
+  }
+  return null;
 }

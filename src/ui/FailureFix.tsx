@@ -1,7 +1,7 @@
 import { setParams } from '../state/actions/generation.ts';
-import { reloadModel, setBackendChoice } from '../state/actions/models.ts';
+import { loadAtSize, reloadModel, setBackendChoice } from '../state/actions/models.ts';
 import type { UiError } from '../state/errors.ts';
-import { generationAdvice, type FixAction } from '../state/failure-advice.ts';
+import { generationAdvice, loadAdvice, type Advice, type FixAction } from '../state/failure-advice.ts';
 import { useStudio } from '../state/store.ts';
 import './FailureFix.css';
 
@@ -18,7 +18,34 @@ function apply(fix: FixAction): void {
       return;
     case 'use-wasm':
       void setBackendChoice('wasm');
+      return;
+    case 'use-webgpu':
+      void setBackendChoice('webgpu');
+      return;
+    case 'load-smaller':
+      void loadAtSize(fix.width, fix.height);
   }
+}
+
+function AdviceBox({ advice, testId }: { advice: Advice; testId: string }) {
+  return (
+    <div className="failure-fix" data-testid={testId} data-fix={advice.fix?.kind ?? ''}>
+      <p>{advice.action}</p>
+      {advice.fix && (
+        <button type="button" className="button button-secondary" onClick={() => apply(advice.fix!)}>
+          {advice.fixLabel}
+        </button>
+      )}
+    </div>
+  );
+}
+
+/** Under a refused load: the specific fix for the limit the memory plan hit. */
+export function LoadFailureFix({ error }: { error: UiError }) {
+  const backendChoice = useStudio((s) => s.model.backendChoice);
+  const fp16 = useStudio((s) => s.storage.fp16);
+  const advice = loadAdvice(error, { backendChoice, shaderF16: fp16.probed ? fp16.recommended : null });
+  return advice ? <AdviceBox advice={advice} testId="load-advice" /> : null;
 }
 
 /** Under a generation error: what to do about it, and a button that does it. */
@@ -33,15 +60,5 @@ export function FailureFix({ error }: { error: UiError }) {
     sizeStep: info?.sizeStep ?? 8,
     backend: info?.backend ?? null,
   });
-  if (!advice) return null;
-  return (
-    <div className="failure-fix" data-testid="failure-advice" data-fix={advice.fix?.kind ?? ''}>
-      <p>{advice.action}</p>
-      {advice.fix && (
-        <button type="button" className="button button-secondary" onClick={() => apply(advice.fix!)}>
-          {advice.fixLabel}
-        </button>
-      )}
-    </div>
-  );
+  return advice ? <AdviceBox advice={advice} testId="failure-advice" /> : null;
 }

@@ -2,7 +2,9 @@ import { loadModel, reloadModel, setBackendChoice } from '../state/actions/model
 import { openModelsDialog } from '../state/actions/storage.ts';
 import { BACKEND_CHOICES, DEMO_MODEL, type BackendChoice, type LoadStep, type ModelState } from '../state/model-types.ts';
 import { useStudio } from '../state/store.ts';
+import { LoadFailureFix } from './FailureFix.tsx';
 import { formatDuration } from './format.ts';
+import { LoadReportDetails } from './LoadReportDetails.tsx';
 import './ModelBar.css';
 
 const FILE_LABELS: Record<string, string> = {
@@ -86,23 +88,26 @@ function ModelStatusLine({ model }: { model: ModelState }) {
       const info = model.info!;
       const gpu = info.backend === 'webgpu';
       return (
-        <p className="backend-status" data-testid="backend-status" data-backend={info.backend} role="status">
-          <span className={`backend-badge ${gpu ? 'is-gpu' : 'is-cpu'}`} data-testid="backend-name">
-            {gpu ? 'WebGPU' : 'WASM'}
-          </span>
-          {gpu ? (
-            <span className="backend-detail" data-testid="backend-adapter">
-              {info.adapter ?? 'WebGPU adapter'}
+        <>
+          <p className="backend-status" data-testid="backend-status" data-backend={info.backend} role="status">
+            <span className={`backend-badge ${gpu ? 'is-gpu' : 'is-cpu'}`} data-testid="backend-name">
+              {gpu ? 'WebGPU' : 'WASM'}
             </span>
-          ) : (
-            <span className="backend-detail" data-testid="backend-reason">
-              {info.fallbackReason ?? 'CPU (WebAssembly)'}
+            {gpu ? (
+              <span className="backend-detail" data-testid="backend-adapter">
+                {info.adapter ?? 'WebGPU adapter'}
+              </span>
+            ) : (
+              <span className="backend-detail" data-testid="backend-reason">
+                {info.fallbackReason ?? 'CPU (WebAssembly)'}
+              </span>
+            )}
+            <span className="backend-meta muted">
+              {info.defaultSize}×{info.defaultSize} · loaded in {formatDuration(info.loadMs)}
             </span>
-          )}
-          <span className="backend-meta muted">
-            {info.defaultSize}×{info.defaultSize} · loaded in {formatDuration(info.loadMs)}
-          </span>
-        </p>
+          </p>
+          <LoadReportDetails info={info} choice={model.backendChoice} />
+        </>
       );
     }
     case 'error':
@@ -118,6 +123,7 @@ function ModelStatusLine({ model }: { model: ModelState }) {
           <p className="panel-error-message" data-testid="model-error-message">
             {error?.message}
           </p>
+          {error && <LoadFailureFix error={error} />}
           <div className="panel-error-actions">
             {error?.code === 'corrupt-cache' && (
               <button type="button" className="button button-primary" data-testid="reimport-model" onClick={() => openModelsDialog(typeof error.details.modelId === 'string' ? error.details.modelId : null)}>

@@ -10,6 +10,7 @@ import {
 import { DEMO_MODEL } from '../state/model-types.ts';
 import { useStudio } from '../state/store.ts';
 import type { ImportState, StorageState } from '../state/storage-types.ts';
+import { ImportFp16Option } from './ImportFp16Option.tsx';
 import { InstalledItem } from './InstalledModelItem.tsx';
 import { directoryPicker, importDroppedFolder, importFromInput, importFromPicker } from './folder-import.ts';
 import { formatBytes, formatDuration } from './format.ts';
@@ -146,6 +147,7 @@ function ImportSection({ storage }: { storage: StorageState }) {
           }}
         />
       </div>
+      <ImportFp16Option choice={storage.fp16} disabled={busy || !storage.available} />
       <ImportStatus state={storage.import} />
     </section>
   );
@@ -196,7 +198,8 @@ function ImportStatus({ state }: { state: ImportState }) {
       return (
         <p role="status" data-testid="import-status" data-status="done" data-ms={Math.round(state.ms)} data-bytes={state.bytes}>
           Installed {state.name}: {formatBytes(state.bytes)} in {formatDuration(state.ms)}
-          {rate}. It is loading now.
+          {rate}
+          {state.converted ? ', weights converted to fp16' : ''}. It is loading now.
         </p>
       );
     }

@@ -20,7 +20,7 @@ const DEMO_INFO: ModelInfo = {
   precision: 'fp32',
   clipSkipMax: 2,
   load: {
-    plan: { backend: 'wasm', fits: true, reasons: [], upcast: false, weightBytes: 18_000_000, largestBufferBytes: 1_000_000, totalBytes: 300_000_000, limitBytes: 4 * 1024 ** 3 },
+    plan: { backend: 'wasm', fits: true, reasons: [], limits: [], upcast: false, weightBytes: 18_000_000, largestBufferBytes: 1_000_000, totalBytes: 300_000_000, limitBytes: 4 * 1024 ** 3 },
     conversions: [],
     memory: [],
     weights: { textEncoder: 1_800_000, unet: 9_600_000, vae: 3_700_000 },
@@ -92,7 +92,11 @@ export const engine = {
   generate: vi.fn<EngineApi['generate']>(),
   cancel: vi.fn<EngineApi['cancel']>(),
   unloadModel: vi.fn<EngineApi['unloadModel']>(),
+  adapterFacts: vi.fn<EngineApi['adapterFacts']>(),
 };
+
+/** an adapter like a recent discrete GPU's: shader-f16, 2 GiB buffers */
+export const F16_GPU = { name: 'nvidia ampere', isFallback: false, shaderF16: true, maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 31 };
 
 /**
  * `engine/client.ts` as the action tests mock it (the real one starts a Worker), with its loss event: like the
@@ -148,6 +152,7 @@ export function resetEngine(): void {
   engine.generate.mockReset().mockImplementation(async (request) => fakeResponse(request));
   engine.cancel.mockReset().mockResolvedValue(undefined);
   engine.unloadModel.mockReset().mockResolvedValue(undefined);
+  engine.adapterFacts.mockReset().mockResolvedValue({ device: null, missing: 'This browser does not expose WebGPU (navigator.gpu is missing).' });
 }
 
 /** A promise with its resolvers (Promise.withResolvers, without needing ES2024 typings). */

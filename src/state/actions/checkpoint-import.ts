@@ -12,8 +12,6 @@ import { DEMO_MODEL } from '../model-types.ts';
 import { openModelsDialog, runImport } from './storage.ts';
 
 export interface CheckpointImportOptions {
-  /** store the weights as float16 (half the space and GPU memory) */
-  fp16?: boolean;
   /** CLIP's tokenizer files; default: the embedded demo model's, which are CLIP's own */
   tokenizer?: () => Promise<TokenizerFiles>;
 }
@@ -41,7 +39,7 @@ export async function importCheckpointFiles(files: readonly File[], options: Che
   const { checkpoint, config, vae } = drop;
   // the Models dialog shows the conversion's progress and its outcome
   openModelsDialog();
-  return runImport(checkpoint.name, async ({ fs, id, freeBytes, signal, onProgress }) => {
+  return runImport(checkpoint.name, async ({ fs, id, freeBytes, precision, signal, onProgress }) => {
     const tokenizer = await (options.tokenizer ?? demoTokenizer)();
     const result = await convertCheckpoint(
       { name: checkpoint.name, file: blobWeightFile(checkpoint) },
@@ -50,7 +48,8 @@ export async function importCheckpointFiles(files: readonly File[], options: Che
         tokenizer,
         ...(config ? { config: { name: config.name, text: await config.text() } } : {}),
         ...(vae ? { vae: { name: vae.name, file: blobWeightFile(vae) } } : {}),
-        precision: options.fp16 ? 'fp16' : 'fp32',
+        // the Models dialog's "Convert to fp16" (on by default where the adapter has shader-f16)
+        precision: precision === 'fp16' ? 'fp16' : 'fp32',
         freeBytes,
         signal,
       },

@@ -8,7 +8,7 @@ import { deferred, demoInfo, engine, resetEngine } from '../../../test/support/f
 // The real client starts a Worker; these tests only check what the actions do with its answers.
 vi.mock('../../engine/client.ts', async () => (await import('../../../test/support/fake-engine.ts')).clientModule());
 
-const { loadModel, reloadModel, setBackendChoice, startStudio, startupRequest } = await import('./models.ts');
+const { loadAtSize, loadModel, reloadModel, setBackendChoice, startStudio, startupRequest } = await import('./models.ts');
 const { generate } = await import('./generation.ts');
 
 const model = () => useStudio.getState().model;
@@ -50,7 +50,7 @@ describe('loadModel', () => {
     await startStudio('?backend=webgpu');
     unsubscribe();
 
-    expect(engine.loadModel).toHaveBeenCalledWith(DEMO_MODEL, 'webgpu', expect.any(Function));
+    expect(engine.loadModel).toHaveBeenCalledWith(DEMO_MODEL, 'webgpu', expect.any(Function), undefined);
     expect(seen.map((s) => s.phase)).toEqual(['start', 'load', 'load', 'compile', 'compile']);
     const fractions = seen.map((s) => s.fraction);
     expect([...fractions].sort((a, b) => a - b)).toEqual(fractions);
@@ -69,6 +69,35 @@ describe('loadModel', () => {
     useStudio.setState((s) => ({ generation: { ...s.generation, params: { ...s.generation.params, width: 128 } } }));
     await setBackendChoice('webgpu');
     expect(useStudio.getState().generation.params.width).toBe(128);
+  });
+
+  it("plans and warms up at the form's size when it was set for this model, else at the model's own", async () => {
+    await loadModel(DEMO_MODEL, 'wasm');
+    expect(engine.loadModel.mock.calls[0]![3]).toBeUndefined(); // nothing chosen yet: the engine's default
+    useStudio.setState((s) => ({ generation: { ...s.generation, params: { ...s.generation.params, width: 128, height: 96 } } }));
+    await setBackendChoice('webgpu');
+    expect(engine.loadModel).toHaveBeenLastCalledWith(DEMO_MODEL, 'webgpu', expect.any(Function), { width: 128, height: 96 });
+    // another model: the form's size was checked against the demo's size grid, not this one's
+    await loadModel({ kind: 'url', name: 'other', baseUrl: '/other/' });
+    expect(engine.loadModel.mock.calls.at(-1)![3]).toBeUndefined();
+  });
+
+  it('a size typed before any model loaded is the one the first load plans for', async () => {
+    useStudio.setState((s) => ({ generation: { ...s.generation, params: { ...s.generation.params, width: 96, height: 64 } } }));
+    await loadModel(DEMO_MODEL, 'wasm');
+    expect(engine.loadModel.mock.calls[0]![3]).toEqual({ width: 96, height: 64 });
+  });
+
+  it('a refused load is retried at a smaller size, which the form takes and the engine plans for', async () => {
+    const big = { kind: 'url' as const, name: 'sd15', baseUrl: '/sd15/' };
+    engine.loadModel.mockRejectedValueOnce(new StudioError('model-too-large', 'too big', { limits: [{ kind: 'gpu-attention', width: 512, height: 512, side: 448 }] }));
+    await loadModel(big, 'webgpu');
+    expect(engine.loadModel.mock.calls[0]![3]).toBeUndefined(); // the model's own size
+    expect(model()).toMatchObject({ status: 'error', error: { code: 'model-too-large' } });
+    engine.loadModel.mockResolvedValueOnce(demoInfo({ name: 'sd15', defaultSize: 512, sizeStep: 64 })); // the engine names it as the spec does
+    await loadAtSize(448, 448);
+    expect(engine.loadModel).toHaveBeenLastCalledWith(big, 'webgpu', expect.any(Function), { width: 448, height: 448 });
+    expect(useStudio.getState().generation.params).toMatchObject({ width: 448, height: 448 });
   });
 
   it('keeps the typed error of a failed load, with its message', async () => {
@@ -119,9 +148,10 @@ describe('loadModel', () => {
     expect(model()).toMatchObject({ status: 'ready', backendChoice: 'webgpu' });
   });
 
-  it('reloadModel loads the same model on the same backend again', async () => {
+  it('reloadModel loads the same model on the same backend again, at the size it ran at', async () => {
     await loadModel({ kind: 'url', name: 'm', baseUrl: '/m/' }, 'wasm');
     await reloadModel();
-    expect(engine.loadModel).toHaveBeenLastCalledWith({ kind: 'url', name: 'm', baseUrl: '/m/' }, 'wasm', expect.any(Function));
+    // the engine named it sd-shapes-demo, and the form took its default size 64×64
+    expect(engine.loadModel).toHaveBeenLastCalledWith({ kind: 'url', name: 'm', baseUrl: '/m/' }, 'wasm', expect.any(Function), { width: 64, height: 64 });
   });
 });

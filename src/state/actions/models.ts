@@ -3,6 +3,7 @@
  * serialized (the engine holds one pipeline) and the latest request wins: an older one still queued is skipped.
  */
 import type { ProgressEvent } from '../../core/progress.ts';
+import type { LoadOptions } from '../../engine/api.ts';
 import { getEngine, onEngineLost } from '../../engine/client.ts';
 import { losesModel, toUiError } from '../errors.ts';
 import { BACKEND_CHOICES, DEMO_MODEL, type BackendChoice, type LoadStep, type ModelSpec } from '../model-types.ts';
@@ -52,15 +53,26 @@ export function loadModel(spec?: ModelSpec, backend?: BackendChoice): Promise<vo
   const target = spec ?? current.spec ?? DEMO_MODEL;
   const choice = backend ?? current.backendChoice;
   const token = ++loadToken;
+  const loadedName = sameSource(current.spec, target) ? (current.info?.name ?? null) : null;
   useStudio.setState((s) => ({
     model: { ...s.model, spec: target, backendChoice: choice, status: 'loading', step: { phase: 'start' }, fraction: 0, error: null },
   }));
-  loading = loading.then(() => runLoad(token, target, choice));
+  loading = loading.then(() => runLoad(token, target, choice, loadedName));
   return loading;
 }
 
 /** Loads the current model again (after a lost device, a crash or a failed load). */
 export function reloadModel(): Promise<void> {
+  return loadModel();
+}
+
+/**
+ * Loads the current model again, planned and warmed up at `width`×`height` (a refused load's "smaller size"
+ * fix): the form takes that size, marked as this model's so the load uses it.
+ */
+export function loadAtSize(width: number, height: number): Promise<void> {
+  const spec = useStudio.getState().model.spec;
+  useStudio.setState((s) => ({ generation: { ...s.generation, params: { ...s.generation.params, width, height }, sizeModel: spec?.name ?? s.generation.sizeModel } }));
   return loadModel();
 }
 
@@ -82,7 +94,29 @@ onEngineLost(({ cause, message }) => {
   if (cause === 'device-lost') void reloadModel();
 });
 
-async function runLoad(token: number, spec: ModelSpec, backend: BackendChoice): Promise<void> {
+/** The same model folder (a reload or a backend change), whatever the engine named it. */
+function sameSource(a: ModelSpec | null, b: ModelSpec): boolean {
+  if (!a || a.kind !== b.kind) return false;
+  if (a.kind === 'url') return a.baseUrl === (b as typeof a).baseUrl;
+  if (a.kind === 'installed') return a.id === (b as typeof a).id;
+  return a.files === (b as typeof a).files;
+}
+
+/**
+ * The size the load plans for and warms up at: the form's, when it was set for this model or typed before any
+ * model loaded (a size kept from another model may be off this one's size grid, and the load resets the form to
+ * the model's default then); else the
+ * engine's default, the model's own size. `loadedName`: what the engine called this model when it last held it.
+ */
+export function loadOptionsFor(spec: ModelSpec, loadedName: string | null): LoadOptions | undefined {
+  const { params, sizeModel } = useStudio.getState().generation;
+  // no model has set the form's size yet: a size there is the user's own (typed, or kept from the last session)
+  const forThisModel = sizeModel === null || sizeModel === spec.name || sizeModel === loadedName;
+  if (!forThisModel || params.width === null || params.height === null) return undefined;
+  return { width: params.width, height: params.height };
+}
+
+async function runLoad(token: number, spec: ModelSpec, backend: BackendChoice, loadedName: string | null): Promise<void> {
   if (token !== loadToken) return; // a newer load was asked for while this one waited
   if (useStudio.getState().generation.status !== 'idle') {
     await cancelGeneration();
@@ -105,7 +139,7 @@ async function runLoad(token: number, spec: ModelSpec, backend: BackendChoice): 
   };
   try {
     forgetAppliedStack(); // a new pipeline starts with the base U-Net
-    const info = await getEngine().loadModel(spec, backend, onProgress);
+    const info = await getEngine().loadModel(spec, backend, onProgress, loadOptionsFor(spec, loadedName));
     if (token !== loadToken) return;
     useStudio.setState((s) => {
       const previous = s.model.info;

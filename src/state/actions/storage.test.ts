@@ -2,12 +2,13 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryFs, memorySourceFile } from '../../core/storage/memory-fs.ts';
 import type { SourceFile } from '../../core/storage/storage-fs.ts';
 import { resetStudio, useStudio } from '../store.ts';
-import { engine, resetEngine } from '../../../test/support/fake-engine.ts';
+import { engine, F16_GPU, resetEngine } from '../../../test/support/fake-engine.ts';
 import { tinyNetwork } from '../../../test/support/onnx-models.ts';
 
 vi.mock('../../engine/client.ts', async () => (await import('../../../test/support/fake-engine.ts')).clientModule());
 
 const { deleteInstalledModel, importModelFolder, initStorage, setStorageBackend, verifyInstalledModel } = await import('./storage.ts');
+const { forgetAdapterProbe, probeImportPrecision, setImportFp16 } = await import('./import-precision.ts');
 
 /** a folder with tiny real networks (import re-shards each network's weights: it parses the graphs) */
 function demoFolder(): SourceFile[] {
@@ -33,8 +34,14 @@ function useFs(next: MemoryFs, quota = 1e9) {
 beforeEach(() => {
   resetStudio();
   resetEngine();
+  forgetAdapterProbe();
   useFs(new MemoryFs());
 });
+
+/** the stored manifest's record of what the import did to the weights */
+function storedLayout(id: string): unknown {
+  return JSON.parse(new TextDecoder().decode(fs.files.get(`models/${id}/manifest.json`)!)).storage;
+}
 
 describe('storage actions', () => {
   it('imports a folder, lists it with its size and loads it by id', async () => {
@@ -102,5 +109,41 @@ describe('storage actions', () => {
     expect(storage().models.map((m) => m.id)).not.toContain(old);
     expect(storage().models).toHaveLength(1);
     expect(storage().replacing).toBeNull();
+  });
+});
+
+describe('import option "Convert to fp16"', () => {
+  it('is on by default where the adapter has shader-f16, and the import converts the weights', async () => {
+    engine.adapterFacts.mockResolvedValue({ device: F16_GPU, missing: null });
+    await initStorage();
+    await probeImportPrecision();
+    expect(storage().fp16).toMatchObject({ probed: true, recommended: true, checked: true, note: expect.stringContaining('nvidia ampere has shader-f16') });
+    await importModelFolder(demoFolder());
+    expect(storage().import).toMatchObject({ status: 'done', converted: true });
+    expect(storedLayout(storage().models[0]!.id)).toMatchObject({ precision: 'fp16', converted: true });
+  });
+
+  it('is off and says why without shader-f16 or without WebGPU; the import keeps fp32', async () => {
+    engine.adapterFacts.mockResolvedValue({ device: { ...F16_GPU, shaderF16: false }, missing: null });
+    await initStorage();
+    await probeImportPrecision();
+    expect(storage().fp16).toMatchObject({ probed: true, recommended: false, checked: false, note: expect.stringContaining('lacks shader-f16') });
+    await importModelFolder(demoFolder());
+    expect(storage().import).toMatchObject({ status: 'done', converted: false });
+    expect(storedLayout(storage().models[0]!.id)).toMatchObject({ precision: 'fp32', converted: false });
+
+    forgetAdapterProbe();
+    engine.adapterFacts.mockRejectedValueOnce(new Error('worker failed to start'));
+    await probeImportPrecision(); // a failed probe is an adapter we know nothing about: off, never a rejection
+    expect(storage().fp16).toMatchObject({ checked: false, note: expect.stringContaining('worker failed to start') });
+  });
+
+  it("keeps the user's choice over the default, whenever the probe answers", async () => {
+    engine.adapterFacts.mockResolvedValue({ device: F16_GPU, missing: null });
+    setImportFp16(false); // chosen before the probe answered
+    await probeImportPrecision();
+    expect(storage().fp16).toMatchObject({ recommended: true, checked: false, userSet: true });
+    await importModelFolder(demoFolder());
+    expect(storage().import).toMatchObject({ status: 'done', converted: false });
   });
 });

@@ -15,6 +15,7 @@ import { toUiError } from '../errors.ts';
 import { DEMO_MODEL, type ModelSpec } from '../model-types.ts';
 import { useStudio } from '../store.ts';
 import type { InstalledModel, StorageState } from '../storage-types.ts';
+import { importPrecision, probeImportPrecision } from './import-precision.ts';
 import { loadModel } from './models.ts';
 
 /** What the storage actions need from the browser; tests pass an in-memory one. */
@@ -75,6 +76,7 @@ export async function initStorage(): Promise<void> {
     setStorage({ available: false, listed: true });
     return;
   }
+  void probeImportPrecision(); // the fp16 default, meanwhile
   const persisted = await b.persist().catch(() => null);
   setStorage({ persisted });
   await refreshStorage(true);
@@ -107,6 +109,8 @@ export interface ImportContext {
   fs: StorageFs;
   id: string;
   freeBytes: number | null;
+  /** the Models dialog's "Convert to fp16" choice */
+  precision: 'fp16' | 'keep';
   signal: AbortSignal;
   onProgress(p: { file: string; bytesDone: number; bytesTotal: number }): void;
 }
@@ -136,6 +140,7 @@ export async function runImport(name: string, task: (ctx: ImportContext) => Prom
       fs: b.fs,
       id,
       freeBytes: estimate ? estimate.quota - estimate.usage : null,
+      precision: importPrecision(),
       signal: abort.signal,
       onProgress: ({ file, bytesDone, bytesTotal }) => {
         const now = performance.now();
@@ -147,7 +152,7 @@ export async function runImport(name: string, task: (ctx: ImportContext) => Prom
     });
     const replaced = useStudio.getState().storage.replacing;
     if (replaced) await deleteInstalled(b.fs, replaced).catch(() => undefined);
-    setStorage({ import: { status: 'done', name: manifest.name, id, bytes: manifest.totalBytes, ms: performance.now() - start }, replacing: null });
+    setStorage({ import: { status: 'done', name: manifest.name, id, bytes: manifest.totalBytes, ms: performance.now() - start, converted: manifest.storage?.converted ?? false }, replacing: null });
     await refreshStorage();
     void loadModel(installedSpec(manifest));
   } catch (e) {
@@ -162,7 +167,7 @@ export async function runImport(name: string, task: (ctx: ImportContext) => Prom
 /** Validates and copies a folder into storage, then loads it (see `runImport`). */
 export function importModelFolder(files: readonly SourceFile[], fallbackName?: string): Promise<void> {
   const folder = selectModelFiles(files, fallbackName);
-  return runImport(folder.name, ({ fs, id, freeBytes, signal, onProgress }) => importModel(folder, fs, { id, freeBytes, signal, onProgress }));
+  return runImport(folder.name, ({ fs, id, freeBytes, precision, signal, onProgress }) => importModel(folder, fs, { id, freeBytes, precision, signal, onProgress }));
 }
 
 /** Stops the import in flight; its partial copy is removed. */

@@ -51,11 +51,22 @@ export interface PlanInput {
   readonly batch: number;
 }
 
+/**
+ * Which limit a refusal ran into, as data for the app's one-click fix (the reasons are the text). Size limits
+ * carry the size planned for, and `side` the largest square size that fits, where one does.
+ */
+export type PlanLimit =
+  | { readonly kind: 'wasm-weights' }
+  | { readonly kind: 'wasm-size' | 'gpu-attention' | 'gpu-vae'; readonly width: number; readonly height: number; readonly side?: number }
+  | { readonly kind: 'gpu-weight' };
+
 export interface BackendPlan {
   readonly backend: Backend;
   readonly fits: boolean;
   /** why not, each naming the network, the limit and the fix */
   readonly reasons: string[];
+  /** the same as data, one per limit hit */
+  readonly limits: PlanLimit[];
   /** fp16 weights are converted to fp32 at load (WebGPU without shader-f16) */
   readonly upcast: boolean;
   /** bytes the weights take on the device or in the heap (after any conversion) */
@@ -96,15 +107,17 @@ export function planWasm(input: PlanInput): BackendPlan {
   const activations = Math.max(2 * act.scores + 8 * act.unetMaps, 4 * act.vaeMaps);
   const totalBytes = weightBytes * 1.05 + activations + WASM_OVERHEAD;
   const reasons: string[] = [];
+  const limits: PlanLimit[] = [];
   if (totalBytes > WASM_HEAP_BYTES) {
     const weightsAlone = weightBytes * 1.05 + WASM_OVERHEAD > WASM_HEAP_BYTES;
+    limits.push(weightsAlone ? { kind: 'wasm-weights' } : { kind: 'wasm-size', width: input.width, height: input.height });
     reasons.push(
       weightsAlone
         ? `WASM: the model's weights need ${gib(weightBytes)} as computed on the CPU (U-Net ${gib(asRun(unet, false))}), more than onnxruntime's 4 GiB WASM memory. Run it on a GPU (WebGPU) or with the command line (hnstudio generate, native onnxruntime).`
         : `WASM: at ${input.width}×${input.height} the model needs about ${gib(totalBytes)} (weights ${gib(weightBytes)}, U-Net attention ${mib(act.scores)}), more than onnxruntime's 4 GiB WASM memory. Choose a smaller size, or run it on a GPU.`,
     );
   }
-  return { backend: 'wasm', fits: reasons.length === 0, reasons, upcast: false, weightBytes, largestBufferBytes: Math.max(act.scores, act.vaeMaps), totalBytes, limitBytes: WASM_HEAP_BYTES };
+  return { backend: 'wasm', fits: reasons.length === 0, reasons, limits, upcast: false, weightBytes, largestBufferBytes: Math.max(act.scores, act.vaeMaps), totalBytes, limitBytes: WASM_HEAP_BYTES };
 }
 
 /** The largest square size (a multiple of 64) whose U-Net attention scores fit `limit` bytes. */
@@ -124,17 +137,22 @@ export function planWebGpu(input: PlanInput, device: DeviceFacts): BackendPlan {
   const limit = Math.min(device.maxBufferSize || DEFAULT_BINDING, device.maxStorageBufferBindingSize || DEFAULT_BINDING);
   const largestWeight = Math.max(...[textEncoder, unet, vae].map((s) => s.largestBytes * (upcast && halfShare(s) > 0 ? 2 : 1)));
   const reasons: string[] = [];
+  const limits: PlanLimit[] = [];
+  const at = { width: input.width, height: input.height };
   if (largestWeight > limit) {
+    limits.push({ kind: 'gpu-weight' });
     reasons.push(`WebGPU: the largest weight needs one ${mib(largestWeight)} buffer; ${device.name} allows ${mib(limit)}.`);
   }
   if (act.scores > limit) {
     const side = largestSquare(input, elem, limit);
+    limits.push({ kind: 'gpu-attention', ...at, ...(side >= 64 ? { side } : {}) });
     reasons.push(
       `WebGPU: at ${input.width}×${input.height} the U-Net's self-attention needs one ${mib(act.scores)} buffer; ${device.name} allows ${mib(limit)}${side >= 64 ? `: choose ${side}×${side} or smaller` : ''}.`,
     );
   }
+  if (act.vaeMaps > limit) limits.push({ kind: 'gpu-vae', ...at });
   if (act.vaeMaps > limit) reasons.push(`WebGPU: at ${input.width}×${input.height} the VAE decoder needs one ${mib(act.vaeMaps)} buffer; ${device.name} allows ${mib(limit)}.`);
-  return { backend: 'webgpu', fits: reasons.length === 0, reasons, upcast, weightBytes, largestBufferBytes: Math.max(act.scores, act.vaeMaps, largestWeight), totalBytes: weightBytes + 2 * act.scores, limitBytes: null };
+  return { backend: 'webgpu', fits: reasons.length === 0, reasons, limits, upcast, weightBytes, largestBufferBytes: Math.max(act.scores, act.vaeMaps, largestWeight), totalBytes: weightBytes + 2 * act.scores, limitBytes: null };
 }
 
 /** Native onnxruntime on the CPU: system memory, nothing refused. */
@@ -142,5 +160,5 @@ export function planNative(input: PlanInput, backend: Backend): BackendPlan {
   const { textEncoder, unet, vae } = input.networks;
   const weightBytes = textEncoder.totalBytes + unet.totalBytes + vae.totalBytes;
   const act = activationBytes(input, 4);
-  return { backend, fits: true, reasons: [], upcast: false, weightBytes, largestBufferBytes: act.scores, totalBytes: weightBytes + 2 * act.scores, limitBytes: null };
+  return { backend, fits: true, reasons: [], limits: [], upcast: false, weightBytes, largestBufferBytes: act.scores, totalBytes: weightBytes + 2 * act.scores, limitBytes: null };
 }

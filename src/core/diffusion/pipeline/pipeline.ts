@@ -98,7 +98,7 @@ export class StableDiffusionPipeline {
   static async create(model: OpenedModel, runtime: Runtime, opts: CreateOptions): Promise<StableDiffusionPipeline> {
     const { backend, onProgress } = opts;
     const plan = opts.plan ?? defaultPlan(model, runtime, backend);
-    if (!plan.fits) throw new StudioError('model-too-large', plan.reasons.join(' '), { backend, reasons: plan.reasons });
+    if (!plan.fits) throw new StudioError('model-too-large', plan.reasons.join(' '), { backend, reasons: plan.reasons, limits: plan.limits });
     const memory: MemorySample[] = [];
     let t = opts.openedAt ?? performance.now();
     const sample = (phase: string, gpuBytesEstimate: number | null) => {
