@@ -115,7 +115,7 @@ export function planFor(backend: Backend, runtime: Runtime, probe: AdapterProbe,
 
 /** Refuses a plan that does not fit, with its reasons (`model-too-large`). */
 export function requireFit(plan: BackendPlan): void {
-  if (!plan.fits) refuse(plan.reasons);
+  if (!plan.fits) refuse(plan.reasons, plan.limits);
 }
 
 export interface Size {

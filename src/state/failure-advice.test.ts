@@ -24,6 +24,14 @@ describe('failure advice', () => {
     expect(generationAdvice(err('bad-request'), ctx)).toBeNull();
   });
 
+  it('a generation refused at its size (the load fitted a smaller one): a smaller size as a one-click fix', () => {
+    const wasm = { code: 'model-too-large' as const, message: 'x', details: { limits: [{ kind: 'wasm-size', width: 512, height: 768 }] } };
+    expect(generationAdvice(wasm, ctx)).toMatchObject({ fix: { kind: 'smaller-size', width: 384, height: 576 }, fixLabel: 'Use 384×576' });
+    const gpu = { code: 'model-too-large' as const, message: 'x', details: { limits: [{ kind: 'gpu-attention', width: 512, height: 768, side: 448 }] } };
+    expect(generationAdvice(gpu, ctx)!.fix).toEqual({ kind: 'smaller-size', width: 448, height: 448 });
+    expect(generationAdvice({ ...wasm, details: { limits: [{ kind: 'wasm-weights' }] } }, ctx)).toBeNull();
+  });
+
   it('no WebGPU: the cause from the backend chooser and a specific way to get it', () => {
     const missing = backendAdvice(demoInfo({ fallbackReason: 'This browser does not expose WebGPU (navigator.gpu is missing). Use a recent Chrome or Edge, or enable WebGPU in the browser flags.' }), 'auto')!;
     expect(missing.action).toContain('--enable-unsafe-webgpu');

@@ -53,6 +53,13 @@ export function generationAdvice(error: UiError, ctx: { width: number; height: n
       return { action: 'This backend cannot run an operator of the model: switch to WASM, which runs every operator.', fix: { kind: 'use-wasm' }, fixLabel: 'Switch to WASM' };
     case 'no-model':
       return { action: 'Load a model (the demo loads with one click in the model bar).', fix: { kind: 'reload-model' }, fixLabel: 'Load model' };
+    case 'model-too-large': {
+      // refused before running: the size asked for needs more than the backend holds (the load fitted a smaller one)
+      const limit = planLimits(error.details).find((l): l is SizeLimit => SIZE_LIMITS.has(l.kind));
+      if (!limit) return null;
+      const s = limit.side ? { width: Math.min(ctx.width, limit.side), height: Math.min(ctx.height, limit.side) } : smallerSize(ctx.width, ctx.height, ctx.sizeStep);
+      return { action: `${ctx.width}×${ctx.height} needs more memory than this backend has for this model. Try ${s.width}×${s.height}.`, fix: { kind: 'smaller-size', ...s }, fixLabel: `Use ${s.width}×${s.height}` };
+    }
     default:
       return null;
   }
