@@ -15,6 +15,7 @@ import { InstalledItem } from './InstalledModelItem.tsx';
 import { directoryPicker, importDroppedFolder, importFromInput, importFromPicker } from './folder-import.ts';
 import { formatBytes, formatDuration } from './format.ts';
 import { ProgressBar } from './ModelBar.tsx';
+import { importCheckpointFiles } from '../state/actions/checkpoint-import.ts';
 import './ModelsDialog.css';
 
 /** The Models dialog: the built-in demo and the installed models (load, verify, delete), the quota, imports. */
@@ -93,6 +94,7 @@ function ModelList({ storage }: { storage: StorageState }) {
 
 function ImportSection({ storage }: { storage: StorageState }) {
   const inputRef = useRef<HTMLInputElement>(null);
+  const checkpointRef = useRef<HTMLInputElement>(null);
   const [dragging, setDragging] = useState(false);
   const busy = storage.import.status === 'validating' || storage.import.status === 'copying';
   const replacing = storage.replacing ? storage.models.find((m) => m.id === storage.replacing) : undefined;
@@ -125,7 +127,9 @@ function ImportSection({ storage }: { storage: StorageState }) {
       </h3>
       <p className="muted">
         Drop a Stable Diffusion ONNX folder (Optimum layout: <code>unet/</code>, <code>text_encoder/</code>, <code>vae_decoder/</code>, <code>tokenizer/</code>,{' '}
-        <code>scheduler/</code>) here or choose it. It is checked, then copied into this browser's storage.
+        <code>scheduler/</code>) here or choose it. It is checked, then copied into this browser's storage. An A1111
+        checkpoint (<code>.safetensors</code> or <code>.ckpt</code>, SD 1.x/2.x) is converted: choose it together with its{' '}
+        <code>.yaml</code> and <code>.vae.pt</code> if it has them.
       </p>
       <div className="models-import-actions">
         <button type="button" className="button button-primary" disabled={busy || !storage.available} onClick={choose}>
@@ -144,6 +148,24 @@ function ImportSection({ storage }: { storage: StorageState }) {
             void importFromInput(files).finally(() => {
               if (inputRef.current) inputRef.current.value = ''; // so the same folder can be picked again
             });
+          }}
+        />
+        <button type="button" className="button" disabled={busy || !storage.available} onClick={() => checkpointRef.current?.click()}>
+          Choose checkpoint…
+        </button>
+        <input
+          ref={checkpointRef}
+          className="visually-hidden"
+          type="file"
+          multiple
+          accept=".safetensors,.ckpt,.yaml,.pt"
+          tabIndex={-1}
+          aria-label="Checkpoint files"
+          data-testid="checkpoint-input"
+          onChange={(event) => {
+            const files = [...(event.currentTarget.files ?? [])];
+            if (checkpointRef.current) checkpointRef.current.value = '';
+            if (files.length) void importCheckpointFiles(files);
           }}
         />
       </div>
