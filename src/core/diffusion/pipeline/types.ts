@@ -11,8 +11,10 @@ export type { SweepReport, SweepRequest };
 export interface GenerateRequest {
   prompt: string;
   negativePrompt: string;
-  /** A1111 sampler name (see SAMPLERS) */
+  /** A1111 sampler name (see SAMPLERS; an old combined name such as "DPM++ 2M Karras" is split as A1111 1.10 does) */
   sampler: string;
+  /** A1111 1.10 "Schedule type" label or id (default "Automatic": the sampler's own) */
+  scheduleType?: string;
   steps: number;
   cfgScale: number;
   seed: number;
@@ -24,6 +26,14 @@ export interface GenerateRequest {
   previewEvery?: number;
   /** A1111's clip skip: condition on the text encoder's N-th layer from the end (1, the default: the last) */
   clipSkip?: number;
+  /** A1111's "Eta noise seed delta": sampler noise after the first draw comes from seed + ensd (default 0) */
+  ensd?: number;
+  /** A1111's subseed: image i's noise is slerped toward the noise of variationSeed + i */
+  variationSeed?: number;
+  /** A1111's subseed strength, 0 (off, the default) to 1 */
+  variationStrength?: number;
+  /** A1111's "Resize seed from" W x H in pixels (0: off): the seed's noise as it was drawn at that size */
+  seedResizeFrom?: { width: number; height: number };
   /**
    * A strength sweep instead of a batch: one image per strength of the stack's hypernetwork `index`, all
    * with `seed` (batchCount is ignored). Batched in one U-Net call per step where the model and memory allow.
@@ -38,6 +48,8 @@ export interface GeneratedImage {
   readonly latent: Float32Array;
   /** the swept hypernetwork's strength for this image (sweeps only) */
   readonly strength?: number;
+  /** the image's variation seed (when a variation strength is set) */
+  readonly subseed?: number;
 }
 
 /** The U-Net context inputs of a generation (text states and hypernetwork K/V contexts, cond and uncond). */
