@@ -50,12 +50,22 @@ export function previewInterval(steps: number): number {
   return Math.max(2, Math.ceil(steps / 30));
 }
 
-/** The request the form describes, with the seed this run uses. */
-export function buildRequest(params: GenerationParams, seed: number, defaultSize: number): GenerateRequest {
+/**
+ * The request the form describes, with the seed (and variation seed: -1 in the field draws one) this run uses.
+ * Variation and resize fields go out only when they do something, as A1111 leaves them out of the infotext.
+ */
+export function buildRequest(params: GenerationParams, seed: number, defaultSize: number, variationSeed = params.variationSeed): GenerateRequest {
+  const variation = params.variationStrength !== 0 ? { variationSeed, variationStrength: params.variationStrength } : {};
+  const resize = params.seedResizeWidth !== 0 || params.seedResizeHeight !== 0 ? { seedResizeFrom: { width: params.seedResizeWidth, height: params.seedResizeHeight } } : {};
   return {
     prompt: params.prompt,
     negativePrompt: params.negativePrompt,
     sampler: params.sampler,
+    scheduleType: params.scheduleType,
+    clipSkip: params.clipSkip,
+    ensd: params.ensd,
+    ...variation,
+    ...resize,
     steps: params.steps,
     cfgScale: params.cfgScale,
     seed,
@@ -88,7 +98,8 @@ export function generate(options: { sweep?: SweepRequest } = {}): Promise<void> 
   }
   const { params } = generation;
   const seed = params.randomSeed ? randomSeedValue() : params.seed;
-  const request: GenerateRequest = { ...buildRequest(params, seed, model.info.defaultSize), ...(options.sweep ? { sweep: options.sweep, batchCount: 1 } : {}) };
+  const variationSeed = params.variationSeed === -1 ? randomSeedValue() : params.variationSeed;
+  const request: GenerateRequest = { ...buildRequest(params, seed, model.info.defaultSize, variationSeed), ...(options.sweep ? { sweep: options.sweep, batchCount: 1 } : {}) };
   const backend = model.info.backend;
   const token = ++runToken;
   const started = performance.now();
@@ -144,6 +155,7 @@ async function run(token: number, request: GenerateRequest, started: number, bac
         preview: null,
         results,
         lastSeed: results[0]?.seed ?? request.seed,
+        lastVariationSeed: request.variationSeed ?? null,
         summary: { images: results.length, totalMs: performance.now() - started, encodeMs, denoiseMs, decodeMs, unetCalls, backend, ...(response.sweep ? { sweep: response.sweep } : {}) },
         error: null,
       },
