@@ -99,7 +99,7 @@ export function applyInfotext(text: string | Infotext, fileName: string, extraNo
     const mismatch = entryMismatch(state, id);
     if (mismatch) notes.push(`${tag.name}: ${mismatch}`);
   }
-  const result: PngInfoReport = { fileName, ok: true, restored: parsed.restored, missing, applied, notes };
+  const result: PngInfoReport = { fileName, ok: true, restored: parsed.restored, missing, applied, notes, unapplied: parsed.unapplied };
   report(result);
   return result;
 }

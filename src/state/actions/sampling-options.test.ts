@@ -58,6 +58,15 @@ describe('sampling options', () => {
     const report = applyInfotext(infotext, 'x.png');
     expect(gen().params).toMatchObject({ ...options, seed: 42, randomSeed: false });
     expect(report.restored).toEqual(expect.arrayContaining(['Schedule type', 'Clip skip', 'ENSD', 'Variation seed', 'Variation seed strength', 'Seed resize from']));
+    expect(report.unapplied).toEqual([]);
+  });
+
+  it('list what they cannot apply (hires fix, img2img) in the report', () => {
+    const report = applyInfotext('p\nSteps: 20, Sampler: Euler, CFG scale: 7, Seed: 1, Size: 64x64, Denoising strength: 0.5, Clip skip: 2, Hires upscale: 2', 'x.png');
+    expect(report.unapplied).toEqual([
+      { key: 'Denoising strength', value: '0.5' },
+      { key: 'Hires upscale', value: '2' },
+    ]);
   });
 
   it('notes a clip skip beyond the loaded model', () => {
