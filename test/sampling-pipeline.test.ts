@@ -63,6 +63,18 @@ describe('sampling options in the pipeline', () => {
     expect(batch.images.map((i) => i.subseed)).toEqual([9, 10]);
   }, 120_000);
 
+  it('batch size: images per U-Net call, seeds seed, seed+1, … as batch count gives them', async () => {
+    expect(pipeline.info.dynamicBatch).toBe(true);
+    const one = await pipeline.generate({ ...base, sampler: 'Euler a', batchCount: 3 });
+    const batched = await pipeline.generate({ ...base, sampler: 'Euler a', batchCount: 1, batchSize: 3 });
+    const mixed = await pipeline.generate({ ...base, sampler: 'Euler a', batchCount: 2, batchSize: 2 });
+    expect(batched.images.map((i) => i.seed)).toEqual([5, 6, 7]);
+    expect(mixed.images.map((i) => i.seed)).toEqual([5, 6, 7, 8]);
+    expect(batched.timings.unetCalls * 3).toBe(one.timings.unetCalls);
+    expect(mixed.timings.unetCalls).toBe(2 * batched.timings.unetCalls);
+    for (const [k, image] of batched.images.entries()) expect(maxDiff(image.latent, one.images[k]!.latent)).toBeLessThan(1e-4);
+  }, 120_000);
+
   it('runs an SDE sampler on Brownian noise, the same twice', async () => {
     const sde = { sampler: 'DPM++ 2M SDE' };
     expect(await latent(sde)).toEqual(await latent(sde));
@@ -76,6 +88,8 @@ describe('sampling options in the pipeline', () => {
     [{ variationSeed: 2 ** 33, variationStrength: 0.5 }],
     [{ variationStrength: 1.5 }],
     [{ seedResizeFrom: { width: -8, height: 64 } }],
+    [{ batchSize: 9 }],
+    [{ batchSize: 0 }],
   ])('refuses %j as a bad request', async (req) => {
     const error = await pipeline.generate({ ...base, ...req }).catch((e: unknown) => e);
     expect(isStudioError(error) && error.code).toBe('bad-request');

@@ -137,9 +137,24 @@ export async function generate(parts: GenerationParts, req: GenerateRequest, { s
   let report: SweepReport | undefined;
   const sweep = req.sweep;
   if (!sweep) {
-    for (let i = 0; i < req.batchCount; i++) {
-      const [latent] = await denoise([req.seed + i], stack, i, req.batchCount);
-      await decode(latent!, req.seed + i, i, req.batchCount);
+    // A1111: batch count runs of batch size images each, seeds seed, seed+1, … over all of them; a batch is one
+    // U-Net call per step where the export takes a dynamic batch (else, or out of memory, one image at a time)
+    const size = req.batchSize ?? 1;
+    const total = req.batchCount * size;
+    let perCall = parts.info.dynamicBatch ? size : 1;
+    for (let first = 0; first < total; ) {
+      const n = Math.min(perCall, size - (first % size));
+      const seeds = Array.from({ length: n }, (_, k) => req.seed + first + k);
+      let latents: Float32Array[];
+      try {
+        latents = await denoise(seeds, stack, first, total);
+      } catch (e) {
+        if (!(e instanceof StudioError && e.code === 'out-of-memory') || n === 1) throw e;
+        perCall = 1;
+        continue;
+      }
+      for (const [k, latent] of latents.entries()) await decode(latent, seeds[k]!, first + k, total);
+      first += n;
     }
   } else {
     const { strengths: values, index } = sweep;

@@ -8,6 +8,8 @@ import { MAX_SWEEP } from './sweep.ts';
 import type { GenerateRequest, PipelineInfo } from './types.ts';
 
 const MAX_SEED = 0xffffffff;
+/** A1111's batch size slider goes to 8. */
+export const MAX_BATCH_SIZE = 8;
 
 const bad = (msg: string): never => {
   throw new StudioError('bad-request', msg);
@@ -31,6 +33,7 @@ export function checkRequest(req: GenerateRequest, info: PipelineInfo, stackSize
   if (!isWhole(req.steps, 1, 150)) bad('Steps must be a whole number from 1 to 150.');
   if (!Number.isFinite(req.cfgScale) || req.cfgScale < 1 || req.cfgScale > 30) bad('CFG scale must be between 1 and 30.');
   if (!isWhole(req.batchCount, 1, 100)) bad('Batch count must be from 1 to 100.');
+  if (req.batchSize !== undefined && !isWhole(req.batchSize, 1, MAX_BATCH_SIZE)) bad(`Batch size must be a whole number from 1 to ${MAX_BATCH_SIZE} (got ${req.batchSize}).`);
   if (!isWhole(req.seed, 0, MAX_SEED)) bad(`Seed must be a whole number from 0 to ${MAX_SEED}.`);
   const clipSkip = req.clipSkip ?? 1;
   if (!isWhole(clipSkip, 1, info.clipSkipMax)) bad(`Clip skip must be a whole number from 1 to ${info.clipSkipMax} for this model (got ${clipSkip}).`);

@@ -20,8 +20,10 @@ export interface GenerateRequest {
   seed: number;
   width: number;
   height: number;
-  /** images generated one after another, with seeds seed, seed+1, … */
+  /** runs one after another, each of `batchSize` images; seeds seed, seed+1, … over all images */
   batchCount: number;
+  /** A1111's batch size: images per U-Net call (1 to 8; default 1) */
+  batchSize?: number;
   /** emit a preview every k steps (0: never) */
   previewEvery?: number;
   /** A1111's clip skip: condition on the text encoder's N-th layer from the end (1, the default: the last) */
