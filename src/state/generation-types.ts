@@ -29,6 +29,8 @@ export interface GenerationParams {
   width: number | null;
   height: number | null;
   batchCount: number;
+  /** images per U-Net call (A1111's batch size) */
+  batchSize: number;
   /** A1111's clip skip (1: the text encoder's last layer) */
   clipSkip: number;
   /** A1111's "Eta noise seed delta" setting (0: off) */
@@ -115,6 +117,7 @@ export const initialParams: GenerationParams = {
   width: null,
   height: null,
   batchCount: 1,
+  batchSize: 1,
   scheduleType: 'Automatic',
   clipSkip: 1,
   ensd: 0,

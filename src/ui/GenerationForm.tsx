@@ -127,6 +127,7 @@ export function GenerationForm() {
           onChange={(height) => setParams({ height })}
         />
         <NumberField id={`${id}-batch`} label="Batch count" testId="batch-count" value={params.batchCount} min={1} max={100} step={1} onChange={(batchCount) => setParams({ batchCount })} />
+        <NumberField id={`${id}-batch-size`} label="Batch size" testId="batch-size" value={params.batchSize} min={1} max={8} step={1} onChange={(batchSize) => setParams({ batchSize })} />
         <NumberField id={`${id}-clip-skip`} label="Clip skip" testId="clip-skip" value={params.clipSkip} min={1} max={info?.clipSkipMax ?? 12} step={1} onChange={(clipSkip) => setParams({ clipSkip })} />
 
         <div className="field field-seed">

@@ -35,7 +35,7 @@ export const demoInfo = (over: Partial<ModelInfo> = {}): ModelInfo => Object.ass
 
 export function fakeResponse(request: GenerateRequest): GenerateResponse {
   return {
-    images: Array.from({ length: request.batchCount }, (_, i) => {
+    images: Array.from({ length: request.batchCount * (request.batchSize ?? 1) }, (_, i) => {
       const rgba = new Uint8ClampedArray(request.width * request.height * 4).fill(200);
       return {
         width: request.width,

@@ -39,6 +39,7 @@ describe('generate', () => {
         width: 64, // the demo's default size, set at load
         height: 64,
         batchCount: 2,
+        batchSize: 1,
         previewEvery: 2,
       },
       expect.any(Function),

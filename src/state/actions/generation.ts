@@ -72,6 +72,7 @@ export function buildRequest(params: GenerationParams, seed: number, defaultSize
     width: params.width ?? defaultSize,
     height: params.height ?? defaultSize,
     batchCount: params.batchCount,
+    batchSize: params.batchSize,
     previewEvery: previewInterval(params.steps),
   };
 }
@@ -99,7 +100,7 @@ export function generate(options: { sweep?: SweepRequest } = {}): Promise<void> 
   const { params } = generation;
   const seed = params.randomSeed ? randomSeedValue() : params.seed;
   const variationSeed = params.variationSeed === -1 ? randomSeedValue() : params.variationSeed;
-  const request: GenerateRequest = { ...buildRequest(params, seed, model.info.defaultSize, variationSeed), ...(options.sweep ? { sweep: options.sweep, batchCount: 1 } : {}) };
+  const request: GenerateRequest = { ...buildRequest(params, seed, model.info.defaultSize, variationSeed), ...(options.sweep ? { sweep: options.sweep, batchCount: 1, batchSize: 1 } : {}) };
   const backend = model.info.backend;
   const token = ++runToken;
   const started = performance.now();
@@ -109,7 +110,7 @@ export function generate(options: { sweep?: SweepRequest } = {}): Promise<void> 
       status: 'running',
       error: null,
       preview: null,
-      progress: { phase: 'encode', image: 0, images: request.batchCount, step: 0, steps: request.steps, elapsedMs: 0, etaMs: null, fraction: 0 },
+      progress: { phase: 'encode', image: 0, images: imagesOf(request), step: 0, steps: request.steps, elapsedMs: 0, etaMs: null, fraction: 0 },
     },
   }));
   return trackRun(run(token, request, started, backend));
@@ -178,8 +179,11 @@ async function run(token: number, request: GenerateRequest, started: number, bac
   void syncStack();
 }
 
+/** Images a run makes: batch count × batch size (a sweep: one per strength, reported by its progress). */
+const imagesOf = (request: GenerateRequest): number => request.batchCount * (request.batchSize ?? 1);
+
 function toProgress(event: ProgressEvent, previous: GenerationProgress | null, request: GenerateRequest): GenerationProgress | null {
-  const images = request.batchCount;
+  const images = imagesOf(request);
   const base = previous ?? { phase: 'encode', image: 0, images, step: 0, steps: request.steps, elapsedMs: 0, etaMs: null, fraction: 0 };
   switch (event.phase) {
     case 'encode':

@@ -29,6 +29,15 @@ describe('sampling options', () => {
     expect(lastRequest()).toMatchObject({ sampler: 'Euler a', scheduleType: 'Karras', clipSkip: 2, ensd: 31337, variationSeed: 7, variationStrength: 0.4, seedResizeFrom: { width: 48, height: 80 } });
   });
 
+  it('batch size: the request asks for it; every image comes back with its own seed and file name', async () => {
+    setParams({ batchCount: 2, batchSize: 3 });
+    await generate();
+    expect(lastRequest()).toMatchObject({ batchCount: 2, batchSize: 3 });
+    expect(gen().results.map((r) => r.fileName.replace(/^\d{5}-/, ''))).toEqual(['42.png', '43.png', '44.png', '45.png', '46.png', '47.png']);
+    expect(gen().progress).toBeNull();
+    expect(gen().results.map((r) => /Seed: (\d+)/.exec(r.infotext)?.[1])).toEqual(['42', '43', '44', '45', '46', '47']);
+  });
+
   it('leave the variation and resize fields out while they are off', async () => {
     setParams({ variationSeed: 7, variationStrength: 0, seedResizeWidth: 0, seedResizeHeight: 0 });
     await generate();

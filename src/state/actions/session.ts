@@ -56,6 +56,7 @@ const FIELDS: { [K in keyof SavedSession]: (v: unknown) => boolean } = {
   width: isSize,
   height: isSize,
   batchCount: isNumber,
+  batchSize: isNumber,
   scheduleType: isString,
   clipSkip: isNumber,
   ensd: isNumber,
