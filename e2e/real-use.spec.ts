@@ -130,8 +130,12 @@ test.describe('on WASM with the demo model', () => {
     test.setTimeout(240_000);
     const stripes = demoHypernetwork('stripes');
     const invert = demoHypernetwork('invert');
-    const form = { ...REFERENCE_FORM, prompt: 'a big blue square on the right, black background', negativePrompt: 'blurry', sampler: 'DPM++ 2M Karras', steps: 5, cfgScale: 6.5, seed: 777, width: 48, height: 64 };
+    const form = { ...REFERENCE_FORM, prompt: 'a big blue square on the right, black background', negativePrompt: 'blurry', sampler: 'DPM++ 2M', steps: 5, cfgScale: 6.5, seed: 777, width: 48, height: 64 };
     await fillForm(page, form);
+    // A1111 1.10 picks the schedule apart from the sampler; both are kept, as is clip skip
+    const settings = page.getByRole('form', { name: 'Generation settings' });
+    await settings.getByLabel('Schedule type').selectOption('Exponential');
+    await settings.getByLabel('Clip skip').fill('2');
     await dropFiles(page, page.getByTestId('drop-zone'), [stripes, invert]);
     await page.getByRole('button', { name: 'Add stripes to the stack' }).click();
     await page.getByRole('button', { name: 'Add invert to the stack' }).click();
@@ -148,7 +152,9 @@ test.describe('on WASM with the demo model', () => {
     const f = page.getByRole('form', { name: 'Generation settings' });
     await expect(f.getByLabel('Prompt', { exact: true })).toHaveValue(prompt);
     await expect(f.getByLabel('Negative prompt')).toHaveValue('blurry');
-    await expect(f.getByLabel('Sampler')).toHaveValue('DPM++ 2M Karras');
+    await expect(f.getByLabel('Sampler')).toHaveValue('DPM++ 2M');
+    await expect(f.getByLabel('Schedule type')).toHaveValue('Exponential');
+    await expect(f.getByLabel('Clip skip')).toHaveValue('2');
     await expect(f.getByLabel('Steps')).toHaveValue('5');
     await expect(f.getByLabel('CFG scale')).toHaveValue('6.5');
     await expect(f.getByLabel('Seed', { exact: true })).toHaveValue('777');

@@ -8,8 +8,8 @@
 import { readFile } from 'node:fs/promises';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { inflateSync } from 'node:zlib';
 import { decodePng, encodePng } from '../src/core/formats/png.ts';
+import { parseA1111, pngTextChunks } from './support/a1111-parameters.ts';
 import { demoHypernetwork, type DemoHypernetwork } from './support/demo-hypernetworks.ts';
 import { fillForm, openStudio, output, REFERENCE_FORM, resultNames, waitForModel, waitForNewResults } from './support/generation-page.ts';
 import { failOnPageErrors, shot } from './support/screens.ts';
@@ -39,53 +39,6 @@ async function sessions(page: Page): Promise<number> {
 async function download(page: Page, click: () => Promise<void>): Promise<{ name: string; bytes: Buffer }> {
   const [d] = await Promise.all([page.waitForEvent('download'), click()]);
   return { name: d.suggestedFilename(), bytes: await readFile(await d.path()) };
-}
-
-// ---------- an independent reader of PNG text chunks and A1111's parameters format ----------
-
-/** tEXt / iTXt / zTXt chunks of a PNG, read straight from the bytes (not the app's reader). */
-function pngTextChunks(bytes: Buffer): Record<string, string> {
-  expect([...bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  const out: Record<string, string> = {};
-  for (let at = 8; at < bytes.length; ) {
-    const len = bytes.readUInt32BE(at);
-    const type = bytes.toString('latin1', at + 4, at + 8);
-    const data = bytes.subarray(at + 8, at + 8 + len);
-    const nul = data.indexOf(0);
-    if (type === 'tEXt') out[data.toString('latin1', 0, nul)] = data.toString('latin1', nul + 1);
-    if (type === 'zTXt') out[data.toString('latin1', 0, nul)] = inflateSync(data.subarray(nul + 2)).toString('latin1');
-    if (type === 'iTXt') {
-      let p = data.indexOf(0, nul + 3) + 1;
-      p = data.indexOf(0, p) + 1;
-      const body = data.subarray(p);
-      out[data.toString('latin1', 0, nul)] = (data[nul + 1] === 1 ? inflateSync(body) : body).toString('utf8');
-    }
-    if (type === 'IEND') break;
-    at += 12 + len;
-  }
-  return out;
-}
-
-interface A1111Parameters {
-  prompt: string;
-  negative: string;
-  fields: Record<string, string>;
-}
-
-/**
- * A1111's layout (modules/infotext_utils.py): prompt lines, an optional "Negative prompt: " block, then one
- * last line of "Key: value" pairs separated by ", ", values holding ',' or ':' JSON-quoted.
- */
-function parseA1111(text: string): A1111Parameters {
-  const lines = text.split('\n');
-  const last = lines.pop() ?? '';
-  const fields: Record<string, string> = {};
-  const re = /\s*([\w][\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)/g;
-  for (const m of last.matchAll(re)) fields[m[1]!.trim()] = m[2]!.startsWith('"') ? (JSON.parse(m[2]!) as string) : m[2]!.trim();
-  const negAt = lines.findIndex((l) => l.startsWith('Negative prompt: '));
-  const prompt = (negAt < 0 ? lines : lines.slice(0, negAt)).join('\n');
-  const negative = negAt < 0 ? '' : [lines[negAt]!.slice('Negative prompt: '.length), ...lines.slice(negAt + 1)].join('\n');
-  return { prompt, negative, fields };
 }
 
 // ---------- tests ----------
@@ -204,6 +157,9 @@ test.describe('studio on WASM', () => {
     await expect(f.getByLabel('Prompt', { exact: true })).toHaveValue(params.prompt);
     await expect(f.getByLabel('Negative prompt')).toHaveValue(form.negativePrompt);
     await expect(f.getByLabel('Sampler')).toHaveValue(form.sampler);
+    // "Karras" is DPM++ 2M's own schedule: A1111 1.10's "Send to txt2img" shows it as Automatic
+    await expect(f.getByLabel('Schedule type')).toHaveValue('Automatic');
+    await expect(f.getByLabel('Clip skip')).toHaveValue('1');
     await expect(f.getByLabel('Steps')).toHaveValue('6');
     await expect(f.getByLabel('CFG scale')).toHaveValue('6.5');
     await expect(f.getByLabel('Seed', { exact: true })).toHaveValue('1234');

@@ -1,6 +1,6 @@
 /** The in-process engine: the CLI and tests call it directly; the worker exposes it to the page. */
 import { transfer } from 'comlink';
-import { generationInfotext } from '../core/diffusion/infotext.ts';
+import { requestInfotext } from '../core/diffusion/request-infotext.ts';
 import type { ModelSource } from '../core/diffusion/pipeline/model-source.ts';
 import { openModel, planInput } from '../core/diffusion/pipeline/open-model.ts';
 import { StableDiffusionPipeline, type GenerateRequest, type MemoryProbe } from '../core/diffusion/pipeline/pipeline.ts';
@@ -136,7 +136,7 @@ export class Engine implements EngineApi {
       // a run on a device lost mid-way may never settle: the loss ends it
       const result = loss ? await Promise.race([generation, loss.lost.then((info) => Promise.reject(deviceLostError(info)))]) : await generation;
       const swept = result.sweep ? this.stackTags[result.sweep.index]?.stem : undefined;
-      const images = result.images.map(({ image, seed, strength }) => {
+      const images = result.images.map(({ image, seed, strength, subseed }) => {
         // the infotext is the exact recipe: the prompt's hypernet tags are the stack applied, in order, at its values
         const prompt = recipePrompt(request.prompt, this.stackTags.map((t, i) => ({ name: t.stem, multiplier: i === result.sweep?.index && strength !== undefined ? strength : t.strength })));
         return {
@@ -144,7 +144,7 @@ export class Engine implements EngineApi {
           height: image.height,
           rgba: image.data.buffer as ArrayBuffer,
           seed,
-          infotext: generationInfotext({ ...request, prompt }, seed, { name: pipeline.info.name, hash: pipeline.info.modelHash }),
+          infotext: requestInfotext({ ...request, prompt }, subseed === undefined ? { seed } : { seed, subseed }, { name: pipeline.info.name, hash: pipeline.info.modelHash }),
           ...(strength === undefined ? {} : { strength }),
         };
       });

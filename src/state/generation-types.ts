@@ -1,6 +1,6 @@
 /** The generation slice: the form's parameters, the run in flight and its results. */
 import type { RgbaImage } from '../core/progress.ts';
-import { DEFAULT_SAMPLER, SAMPLERS } from '../core/diffusion/schedulers/index.ts';
+import { DEFAULT_SAMPLER, SAMPLERS, scheduleTypeLabels } from '../core/diffusion/schedulers/index.ts';
 import type { UiError } from './errors.ts';
 import type { SweepInfo } from '../engine/api.ts';
 
@@ -9,11 +9,16 @@ export type { RgbaImage };
 /** The sampler list, in A1111's order and with its labels. */
 export const SAMPLER_LABELS: readonly string[] = SAMPLERS.map((s) => s.meta.label);
 
+/** A1111 1.10's "Schedule type" choices, "Automatic" first. */
+export const SCHEDULE_TYPE_LABELS: readonly string[] = scheduleTypeLabels();
+
 export interface GenerationParams {
   prompt: string;
   negativePrompt: string;
   /** A1111 sampler label */
   sampler: string;
+  /** A1111 1.10 "Schedule type" label ("Automatic": the sampler's own) */
+  scheduleType: string;
   steps: number;
   cfgScale: number;
   /** the fixed seed in the field; used unless `randomSeed` */
@@ -24,6 +29,17 @@ export interface GenerationParams {
   width: number | null;
   height: number | null;
   batchCount: number;
+  /** images per U-Net call (A1111's batch size) */
+  batchSize: number;
+  /** A1111's clip skip (1: the text encoder's last layer) */
+  clipSkip: number;
+  /** A1111's "Eta noise seed delta" setting (0: off) */
+  ensd: number;
+  /** the "Extra" seed options: variation seed (-1: a fresh one every run), its strength (0: off), "Resize seed from" (0: off) */
+  variationSeed: number;
+  variationStrength: number;
+  seedResizeWidth: number;
+  seedResizeHeight: number;
 }
 
 export interface GenerationProgress {
@@ -80,6 +96,8 @@ export interface GenerationState {
   summary: RunSummary | null;
   /** seed of the first image of the last run */
   lastSeed: number | null;
+  /** variation seed of the first image of the last run (when it used one) */
+  lastVariationSeed: number | null;
   /** why the last run did not finish (cancelled included) */
   error: UiError | null;
   /** the model the form's size was set for (a restored session's size stays for the same model only) */
@@ -99,6 +117,14 @@ export const initialParams: GenerationParams = {
   width: null,
   height: null,
   batchCount: 1,
+  batchSize: 1,
+  scheduleType: 'Automatic',
+  clipSkip: 1,
+  ensd: 0,
+  variationSeed: -1,
+  variationStrength: 0,
+  seedResizeWidth: 0,
+  seedResizeHeight: 0,
 };
 
 export const initialGeneration: GenerationState = {
@@ -109,6 +135,7 @@ export const initialGeneration: GenerationState = {
   results: [],
   summary: null,
   lastSeed: null,
+  lastVariationSeed: null,
   error: null,
   sizeModel: null,
 };

@@ -17,8 +17,14 @@ describe('PNG Info: parameters → form', () => {
       randomSeed: false,
       width: 512,
       height: 768,
+      // Karras is DPM++ 2M's own schedule; what the text lacks is what made the image
+      scheduleType: 'Automatic',
+      clipSkip: 1,
+      variationStrength: 0,
+      seedResizeWidth: 0,
+      seedResizeHeight: 0,
     });
-    expect(r.restored).toEqual(['Prompt', 'Negative prompt', 'Steps', 'Sampler', 'CFG scale', 'Seed', 'Size']);
+    expect(r.restored).toEqual(['Prompt', 'Negative prompt', 'Steps', 'Sampler', 'Schedule type', 'CFG scale', 'Seed', 'Size', 'Clip skip']);
     expect(r.hypernets).toEqual([
       { name: 'stripes', multiplier: 0.75 },
       { name: 'anime_v2', multiplier: 0.5 },
@@ -51,19 +57,15 @@ describe('PNG Info: parameters → form', () => {
 });
 
 describe("PNG Info: issue 14's fields", () => {
-  it('reads them into `fields` and lists every field the form cannot apply, with its value', () => {
+  it('applies Schedule type, Clip skip, ENSD and the variation seed; lists every field the form cannot apply, with its value', () => {
     const text =
       '1girl\nNegative prompt: lowres\nSteps: 28, Sampler: Euler a, Schedule type: Karras, CFG scale: 7, Seed: 1234, Size: 512x768, Model hash: 6ce0161689, Model: anything-v3, Variation seed: 99, Variation seed strength: 0.3, Denoising strength: 0.55, Clip skip: 2, ENSD: 31337, Hires upscale: 2, Hires steps: 10, Hires upscaler: Latent, Token merging ratio: 0.5, Version: v1.10.1';
     const r = paramsFromInfotext(text, SAMPLER_LABELS);
     expect(r.patch.sampler).toBe('Euler a');
     expect(r.fields).toMatchObject({ scheduleType: 'Karras', clipSkip: 2, ensd: 31337, variationSeed: 99, hiresUpscale: 2 });
+    expect(r.patch).toMatchObject({ scheduleType: 'Karras', clipSkip: 2, ensd: 31337, variationSeed: 99, variationStrength: 0.3, seedResizeWidth: 0, seedResizeHeight: 0 });
     expect(r.unapplied).toEqual([
-      { key: 'Schedule type', value: 'Karras' },
-      { key: 'Variation seed', value: '99' },
-      { key: 'Variation seed strength', value: '0.3' },
       { key: 'Denoising strength', value: '0.55' },
-      { key: 'Clip skip', value: '2' },
-      { key: 'ENSD', value: '31337' },
       { key: 'Hires upscale', value: '2' },
       { key: 'Hires steps', value: '10' },
       { key: 'Hires upscaler', value: 'Latent' },
@@ -78,9 +80,18 @@ describe("PNG Info: issue 14's fields", () => {
   });
   it('an A1111 < 1.9 "DPM++ 2M" (no Schedule type) asks for the Uniform schedule and says why', () => {
     const r = paramsFromInfotext('p\nSteps: 20, Sampler: DPM++ 2M, CFG scale: 7, Seed: 1, Size: 64x64', SAMPLER_LABELS);
-    expect(r.patch.sampler).toBe('DPM++ 2M');
-    expect(r.unapplied).toEqual([{ key: 'Schedule type', value: 'Uniform' }]);
+    expect(r.patch).toMatchObject({ sampler: 'DPM++ 2M', scheduleType: 'Uniform' });
+    expect(r.unapplied).toEqual([]);
     expect(r.notes.join(' ')).toContain('before 1.9');
+  });
+  it('applies Seed resize from; keeps out values the form does not take; resets ENSD the image was made without', () => {
+    const r = paramsFromInfotext('p\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 64x64, Seed resize from: 48x80, Clip skip: 13, Variation seed strength: 2', SAMPLER_LABELS, { ensd: 31337 });
+    expect(r.patch).toMatchObject({ seedResizeWidth: 48, seedResizeHeight: 80, ensd: 0 });
+    expect(r.patch.clipSkip).toBeUndefined();
+    expect(r.patch.variationStrength).toBeUndefined();
+    expect(r.notes.join(' ')).toMatch(/Clip skip 13 is outside 1–12.*Variation seed strength 2 is outside 0–1/);
+    expect(r.notes.join(' ')).toContain('ENSD was 31337');
+    expect(r.restored).toContain('Seed resize from');
   });
   it('keeps the unapplied list bounded on hostile input', () => {
     const many = Array.from({ length: 500 }, (_, i) => `Key${i}: ${'v'.repeat(100)}`).join(', ');

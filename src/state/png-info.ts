@@ -8,6 +8,7 @@ import { parseInfotext, type Infotext } from '../core/diffusion/infotext.ts';
 import { readA1111Fields, type A1111Fields } from '../core/diffusion/infotext-fields.ts';
 import { samplerFromInfotext } from '../core/diffusion/infotext-sampler.ts';
 import type { GenerationParams } from './generation-types.ts';
+import { applyA1111Fields } from './png-info-fields.ts';
 import { parseHypernetTags } from '../core/diffusion/prompt/hypernet-tags.ts';
 
 export interface InfotextParams {
@@ -55,7 +56,7 @@ function inRange(key: keyof typeof RANGES, value: number, notes: string[]): bool
 }
 
 /** The form's parameters from A1111 `parameters` text (or text already parsed, as the parse worker returns it). */
-export function paramsFromInfotext(text: string | Infotext, samplerLabels: readonly string[]): InfotextParams {
+export function paramsFromInfotext(text: string | Infotext, samplerLabels: readonly string[], current: Pick<GenerationParams, 'ensd'> = { ensd: 0 }): InfotextParams {
   const info = typeof text === 'string' ? parseInfotext(text) : text;
   const p = info.params;
   const read = readA1111Fields(p, info.prompt);
@@ -75,8 +76,8 @@ export function paramsFromInfotext(text: string | Infotext, samplerLabels: reado
     const choice = samplerFromInfotext(sampler, p.get('Schedule type'));
     if (label && choice) {
       patch.sampler = label;
-      restored.push('Sampler');
-      if (choice.scheduleType !== 'Automatic') unapplied.push({ key: 'Schedule type', value: choice.scheduleType });
+      patch.scheduleType = choice.scheduleType;
+      restored.push('Sampler', 'Schedule type');
       if (choice.note) notes.push(choice.note);
     } else notes.push(`Sampler "${clip(sampler)}${p.get('Schedule type') ? ` (${clip(p.get('Schedule type')!)})` : ''}" is not available here; the current one is kept.`);
   }
@@ -96,6 +97,13 @@ export function paramsFromInfotext(text: string | Infotext, samplerLabels: reado
     patch.width = Number(size[1]);
     patch.height = Number(size[2]);
     restored.push('Size');
+  }
+  // without a parameters line nothing but the prompt is known: the form keeps its other values
+  if (p.size > 0) {
+    const fields = applyA1111Fields(read.fields, current);
+    Object.assign(patch, fields.patch);
+    restored.push(...fields.restored);
+    notes.push(...fields.notes);
   }
   for (const [key, value] of p) {
     if (unapplied.length >= MAX_UNAPPLIED) break;

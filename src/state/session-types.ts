@@ -31,6 +31,8 @@ export interface PngInfoReport {
   applied: { name: string; strength: number }[];
   /** anything else worth saying (a different model, an unknown sampler, no parameters at all) */
   notes: string[];
+  /** fields of the text the app cannot apply (hires fix, img2img, other extensions' keys), with their values */
+  unapplied?: { key: string; value: string }[];
 }
 
 /** A1111's token counter for the prompt box, computed in the parse worker. */

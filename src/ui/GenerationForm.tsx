@@ -1,9 +1,11 @@
-import { useId, type KeyboardEvent, type ReactNode } from 'react';
+import { useId, type KeyboardEvent } from 'react';
 import { cancelGeneration, generate, MAX_SEED, reuseLastSeed, setParams, setRandomSeed } from '../state/actions/generation.ts';
 import { setPrompt } from '../state/actions/prompt.ts';
-import { SAMPLER_LABELS } from '../state/generation-types.ts';
+import { SAMPLER_LABELS, SCHEDULE_TYPE_LABELS } from '../state/generation-types.ts';
 import { useStudio } from '../state/store.ts';
+import { Field, NumberField } from './FormFields.tsx';
 import { PromptTagNotes } from './PromptTagNotes.tsx';
+import { SamplerSettings, SeedExtras } from './SeedExtras.tsx';
 import { TokenCounter } from './TokenCounter.tsx';
 import './GenerationForm.css';
 
@@ -85,6 +87,21 @@ export function GenerationForm() {
             ))}
           </select>
         </Field>
+        <Field id={`${id}-schedule`} label="Schedule type" wide>
+          <select
+            id={`${id}-schedule`}
+            className="select"
+            value={params.scheduleType}
+            data-testid="schedule-type"
+            onChange={(e) => setParams({ scheduleType: e.currentTarget.value })}
+          >
+            {SCHEDULE_TYPE_LABELS.map((label) => (
+              <option key={label} value={label}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </Field>
         <NumberField id={`${id}-steps`} label="Steps" testId="steps" value={params.steps} min={1} max={150} step={1} onChange={(steps) => setParams({ steps })} />
         <NumberField id={`${id}-cfg`} label="CFG scale" testId="cfg" value={params.cfgScale} min={1} max={30} step={0.5} onChange={(cfgScale) => setParams({ cfgScale })} />
         <NumberField
@@ -110,6 +127,8 @@ export function GenerationForm() {
           onChange={(height) => setParams({ height })}
         />
         <NumberField id={`${id}-batch`} label="Batch count" testId="batch-count" value={params.batchCount} min={1} max={100} step={1} onChange={(batchCount) => setParams({ batchCount })} />
+        <NumberField id={`${id}-batch-size`} label="Batch size" testId="batch-size" value={params.batchSize} min={1} max={8} step={1} onChange={(batchSize) => setParams({ batchSize })} />
+        <NumberField id={`${id}-clip-skip`} label="Clip skip" testId="clip-skip" value={params.clipSkip} min={1} max={info?.clipSkipMax ?? 12} step={1} onChange={(clipSkip) => setParams({ clipSkip })} />
 
         <div className="field field-seed">
           <label className="field-label" htmlFor={`${id}-seed`}>
@@ -171,6 +190,9 @@ export function GenerationForm() {
         </div>
       </div>
 
+      <SeedExtras />
+      <SamplerSettings />
+
       <div className="gen-actions">
         <button type="submit" className="button button-primary button-generate" disabled={running || !modelReady} data-testid="generate">
           {running ? 'Generating…' : 'Generate'}
@@ -183,48 +205,5 @@ export function GenerationForm() {
         </p>
       </div>
     </form>
-  );
-}
-
-function Field({ id, label, wide, children }: { id: string; label: string; wide?: boolean; children: ReactNode }) {
-  return (
-    <div className={`field${wide ? ' field-wide' : ''}`}>
-      <label className="field-label" htmlFor={id}>
-        {label}
-      </label>
-      {children}
-    </div>
-  );
-}
-
-interface NumberFieldProps {
-  id: string;
-  label: string;
-  testId: string;
-  value: number | null;
-  min: number;
-  max: number;
-  step: number;
-  onChange: (value: number) => void;
-  placeholder?: string;
-}
-
-/** A number input whose empty or partial text is kept as NaN; the engine says what a valid value is. */
-function NumberField({ id, label, testId, value, min, max, step, onChange, placeholder }: NumberFieldProps) {
-  return (
-    <Field id={id} label={label}>
-      <input
-        id={id}
-        className="input mono"
-        type="number"
-        min={min}
-        max={max}
-        step={step}
-        data-testid={testId}
-        placeholder={placeholder}
-        value={value === null || Number.isNaN(value) ? '' : value}
-        onChange={(e) => onChange(e.currentTarget.valueAsNumber)}
-      />
-    </Field>
   );
 }

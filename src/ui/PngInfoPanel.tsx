@@ -46,6 +46,11 @@ export function PngInfoPanel() {
               {report.missing.length === 1 ? 'that file' : 'those files'} on the page to apply {report.missing.length === 1 ? 'it' : 'them'} (the prompt keeps the tags).
             </p>
           )}
+          {report.unapplied && report.unapplied.length > 0 && (
+            <p data-testid="png-info-unapplied">
+              <span className="badge badge-warn">not applied</span> This app cannot apply: {report.unapplied.map((u) => `${u.key}: ${u.value}`).join(', ')}.
+            </p>
+          )}
           {report.notes.map((n) => (
             <p key={n} className="muted">
               {n}

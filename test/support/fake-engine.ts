@@ -1,5 +1,6 @@
 /** A scriptable stand-in for the worker engine, for the store action tests (no Worker, no onnxruntime). */
 import { vi } from 'vitest';
+import { requestInfotext } from '../../src/core/diffusion/request-infotext.ts';
 import { StudioError } from '../../src/core/errors.ts';
 import type { EngineApi, GenerateRequest, GenerateResponse, ModelInfo, ProgressEvent, StackInfo, StackItem } from '../../src/engine/api.ts';
 import type { EngineLoss } from '../../src/engine/client.ts';
@@ -34,14 +35,15 @@ export const demoInfo = (over: Partial<ModelInfo> = {}): ModelInfo => Object.ass
 
 export function fakeResponse(request: GenerateRequest): GenerateResponse {
   return {
-    images: Array.from({ length: request.batchCount }, (_, i) => {
+    images: Array.from({ length: request.batchCount * (request.batchSize ?? 1) }, (_, i) => {
       const rgba = new Uint8ClampedArray(request.width * request.height * 4).fill(200);
       return {
         width: request.width,
         height: request.height,
         rgba: rgba.buffer,
         seed: request.seed + i,
-        infotext: `${request.prompt}\nSteps: ${request.steps}, Sampler: ${request.sampler}, CFG scale: ${request.cfgScale}, Seed: ${request.seed + i}, Size: ${request.width}x${request.height}, Model: sd-shapes-demo`,
+        // the engine's writer, so state tests see the fields a real run writes
+        infotext: requestInfotext(request, { seed: request.seed + i, ...(request.variationStrength ? { subseed: (request.variationSeed ?? 0) + i } : {}) }, { name: 'sd-shapes-demo' }),
       };
     }),
     uploads: { residency: 'cpu', contextBytes: 0, contextBytesPerEval: 0 },

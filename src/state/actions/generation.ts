@@ -50,18 +50,29 @@ export function previewInterval(steps: number): number {
   return Math.max(2, Math.ceil(steps / 30));
 }
 
-/** The request the form describes, with the seed this run uses. */
-export function buildRequest(params: GenerationParams, seed: number, defaultSize: number): GenerateRequest {
+/**
+ * The request the form describes, with the seed (and variation seed: -1 in the field draws one) this run uses.
+ * Variation and resize fields go out only when they do something, as A1111 leaves them out of the infotext.
+ */
+export function buildRequest(params: GenerationParams, seed: number, defaultSize: number, variationSeed = params.variationSeed): GenerateRequest {
+  const variation = params.variationStrength !== 0 ? { variationSeed, variationStrength: params.variationStrength } : {};
+  const resize = params.seedResizeWidth !== 0 || params.seedResizeHeight !== 0 ? { seedResizeFrom: { width: params.seedResizeWidth, height: params.seedResizeHeight } } : {};
   return {
     prompt: params.prompt,
     negativePrompt: params.negativePrompt,
     sampler: params.sampler,
+    scheduleType: params.scheduleType,
+    clipSkip: params.clipSkip,
+    ensd: params.ensd,
+    ...variation,
+    ...resize,
     steps: params.steps,
     cfgScale: params.cfgScale,
     seed,
     width: params.width ?? defaultSize,
     height: params.height ?? defaultSize,
     batchCount: params.batchCount,
+    batchSize: params.batchSize,
     previewEvery: previewInterval(params.steps),
   };
 }
@@ -88,7 +99,8 @@ export function generate(options: { sweep?: SweepRequest } = {}): Promise<void> 
   }
   const { params } = generation;
   const seed = params.randomSeed ? randomSeedValue() : params.seed;
-  const request: GenerateRequest = { ...buildRequest(params, seed, model.info.defaultSize), ...(options.sweep ? { sweep: options.sweep, batchCount: 1 } : {}) };
+  const variationSeed = params.variationSeed === -1 ? randomSeedValue() : params.variationSeed;
+  const request: GenerateRequest = { ...buildRequest(params, seed, model.info.defaultSize, variationSeed), ...(options.sweep ? { sweep: options.sweep, batchCount: 1, batchSize: 1 } : {}) };
   const backend = model.info.backend;
   const token = ++runToken;
   const started = performance.now();
@@ -98,7 +110,7 @@ export function generate(options: { sweep?: SweepRequest } = {}): Promise<void> 
       status: 'running',
       error: null,
       preview: null,
-      progress: { phase: 'encode', image: 0, images: request.batchCount, step: 0, steps: request.steps, elapsedMs: 0, etaMs: null, fraction: 0 },
+      progress: { phase: 'encode', image: 0, images: imagesOf(request), step: 0, steps: request.steps, elapsedMs: 0, etaMs: null, fraction: 0 },
     },
   }));
   return trackRun(run(token, request, started, backend));
@@ -144,6 +156,7 @@ async function run(token: number, request: GenerateRequest, started: number, bac
         preview: null,
         results,
         lastSeed: results[0]?.seed ?? request.seed,
+        lastVariationSeed: request.variationSeed ?? null,
         summary: { images: results.length, totalMs: performance.now() - started, encodeMs, denoiseMs, decodeMs, unetCalls, backend, ...(response.sweep ? { sweep: response.sweep } : {}) },
         error: null,
       },
@@ -166,8 +179,11 @@ async function run(token: number, request: GenerateRequest, started: number, bac
   void syncStack();
 }
 
+/** Images a run makes: batch count × batch size (a sweep: one per strength, reported by its progress). */
+const imagesOf = (request: GenerateRequest): number => request.batchCount * (request.batchSize ?? 1);
+
 function toProgress(event: ProgressEvent, previous: GenerationProgress | null, request: GenerateRequest): GenerationProgress | null {
-  const images = request.batchCount;
+  const images = imagesOf(request);
   const base = previous ?? { phase: 'encode', image: 0, images, step: 0, steps: request.steps, elapsedMs: 0, etaMs: null, fraction: 0 };
   switch (event.phase) {
     case 'encode':

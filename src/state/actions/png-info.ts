@@ -77,9 +77,11 @@ export async function importPngInfo(file: File): Promise<void> {
 
 /** Applies A1111 `parameters` text (or text the parse worker parsed) to the form and the stack; returns (and stores) what happened. */
 export function applyInfotext(text: string | Infotext, fileName: string, extraNotes: readonly string[] = []): PngInfoReport {
-  const parsed = paramsFromInfotext(text, SAMPLER_LABELS);
+  const parsed = paramsFromInfotext(text, SAMPLER_LABELS, useStudio.getState().generation.params);
   const notes = [...parsed.notes, ...extraNotes];
   const loaded = useStudio.getState().model.info;
+  const clipSkip = parsed.patch.clipSkip;
+  if (loaded && clipSkip !== undefined && clipSkip > loaded.clipSkipMax) notes.push(`Clip skip ${clipSkip} is more than "${loaded.name}" has layers for (${loaded.clipSkipMax}); generating will say so.`);
   if (loaded && parsed.model.name && parsed.model.name !== loaded.name) {
     notes.push(`It was made with the model "${parsed.model.name}"${parsed.model.hash ? ` (hash ${parsed.model.hash})` : ''}; "${loaded.name}" is loaded, so the image will differ.`);
   } else if (loaded && parsed.model.hash && loaded.modelHash && parsed.model.hash !== loaded.modelHash) {
@@ -104,7 +106,7 @@ export function applyInfotext(text: string | Infotext, fileName: string, extraNo
     const mismatch = entryMismatch(state, id);
     if (mismatch) notes.push(`${tag.name}: ${mismatch}`);
   }
-  const result: PngInfoReport = { fileName, ok: true, restored: parsed.restored, missing, applied, notes };
+  const result: PngInfoReport = { fileName, ok: true, restored: parsed.restored, missing, applied, notes, unapplied: parsed.unapplied };
   report(result);
   return result;
 }

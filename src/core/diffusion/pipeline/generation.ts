@@ -6,15 +6,18 @@
  */
 import { StudioError } from '../../errors.ts';
 import type { ProgressFn, RgbaImage } from '../../progress.ts';
-import { ImageRng } from '../noise/index.ts';
 import { applyEmphasis, flattenChunks, preparePrompts, PromptSyntaxError, type TokenizedPrompt } from '../prompt/index.ts';
-import { compVisModel, findSampler, runSampler, samplerLabels, type DiscreteSchedule } from '../schedulers/index.ts';
+import { compVisModel, runSampler, type DiscreteSchedule } from '../schedulers/index.ts';
 import type { ClipTokenizer } from '../tokenizer/index.ts';
 import type { TensorResidency } from '../../onnx/residency.ts';
 import { latentPreview } from './image.ts';
 import type { TextEncoderModel } from './networks.ts';
-import { MAX_SWEEP, planSweep, type SweepReport } from './sweep.ts';
+import { batchNoise, variationSeeds } from './image-noise.ts';
+import { checkRequest } from './request-check.ts';
+import { planSweep, type SweepReport } from './sweep.ts';
 import type { ContextUploads, GeneratedImage, GenerateRequest, GenerateResult, PipelineInfo } from './types.ts';
+
+export { checkRequest } from './request-check.ts';
 import type { UnetStack } from './unet-stack.ts';
 
 /** What a generation runs on (the pipeline's parts). */
@@ -43,33 +46,6 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
-const bad = (msg: string): never => {
-  throw new StudioError('bad-request', msg);
-};
-
-/** Validates a request against the model; returns the latent dims [1, C, h, w]. */
-export function checkRequest(req: GenerateRequest, info: PipelineInfo, stackSize: number): number[] {
-  const { vaeScale, latentChannels, sizeStep } = info;
-  if (!findSampler(req.sampler)) bad(`Unknown sampler "${req.sampler}"; choose one of ${samplerLabels().join(', ')}.`);
-  if (!Number.isInteger(req.steps) || req.steps < 1 || req.steps > 150) bad('Steps must be a whole number from 1 to 150.');
-  if (!Number.isFinite(req.cfgScale) || req.cfgScale < 1 || req.cfgScale > 30) bad('CFG scale must be between 1 and 30.');
-  if (!Number.isInteger(req.batchCount) || req.batchCount < 1 || req.batchCount > 100) bad('Batch count must be from 1 to 100.');
-  if (!Number.isSafeInteger(req.seed) || req.seed < 0 || req.seed > 0xffffffff) bad('Seed must be a whole number from 0 to 4294967295.');
-  const clipSkip = req.clipSkip ?? 1;
-  if (!Number.isInteger(clipSkip) || clipSkip < 1 || clipSkip > info.clipSkipMax) bad(`Clip skip must be a whole number from 1 to ${info.clipSkipMax} for this model (got ${clipSkip}).`);
-  for (const [what, v] of [['Width', req.width], ['Height', req.height]] as const) {
-    if (!Number.isInteger(v) || v % sizeStep !== 0 || v < sizeStep || v > 2048) bad(`${what} must be a multiple of ${sizeStep} from ${sizeStep} to 2048 for this model (got ${v}).`);
-  }
-  const sweep = req.sweep;
-  if (sweep) {
-    if (stackSize === 0) bad('A strength sweep needs a hypernetwork in the stack.');
-    if (!Number.isInteger(sweep.index) || sweep.index < 0 || sweep.index >= stackSize) bad(`The stack has no hypernetwork #${sweep.index + 1}.`);
-    if (!Array.isArray(sweep.strengths) || sweep.strengths.length < 1 || sweep.strengths.length > MAX_SWEEP) bad(`A sweep takes 1 to ${MAX_SWEEP} strengths.`);
-    if (!sweep.strengths.every(Number.isFinite)) bad('Every sweep strength must be a finite number.');
-  }
-  return [1, latentChannels, req.height / vaeScale, req.width / vaeScale];
-}
-
 async function encodePrompt(parts: GenerationParts, p: TokenizedPrompt, clipSkip: number): Promise<Float32Array> {
   const { ids, weights, chunkCount } = flattenChunks(p, { eosId: parts.tokenizer.eosId, padId: parts.padId });
   const chunks = Array.from({ length: chunkCount }, (_, i) => Array.from(ids.subarray(i * 77, (i + 1) * 77)));
@@ -78,8 +54,8 @@ async function encodePrompt(parts: GenerationParts, p: TokenizedPrompt, clipSkip
 }
 
 export async function generate(parts: GenerationParts, req: GenerateRequest, { strengths, signal, onProgress }: GenerationOptions): Promise<GenerateResult> {
-  const dims = checkRequest(req, parts.info, parts.unet.size);
-  const sampler = findSampler(req.sampler)!;
+  const { dims, sampling } = checkRequest(req, parts.info, parts.unet.size, parts.schedule);
+  const { sampler, plan: samplerPlan } = sampling;
   const cancelled = () => {
     if (signal?.aborted) throw new StudioError('cancelled', 'Generation was cancelled.');
   };
@@ -121,14 +97,16 @@ export async function generate(parts: GenerationParts, req: GenerateRequest, { s
         totals.unetCalls++;
         return model.eps(xIn, batchDims, t, contexts, feeds);
       }, req.cfgScale);
-      const rng = new ImageRng({ shape: dims.slice(1), seeds });
+      const { rng, brownian } = batchNoise(req, dims.slice(1), seeds, sampler, samplerPlan);
       const per = rng.perImage;
       const start = performance.now();
       const latent = await runSampler(sampler, {
         schedule: parts.schedule,
         steps: req.steps,
+        plan: samplerPlan,
         noise: rng.next(),
         nextNoise: () => rng.next(),
+        ...(brownian ? { brownian } : {}),
         model: denoiser,
         onStep: async ({ step, steps, x }) => {
           const elapsedMs = performance.now() - start;
@@ -151,7 +129,8 @@ export async function generate(parts: GenerationParts, req: GenerateRequest, { s
   const decode = async (latent: Float32Array, seed: number, image: number, count: number, strength?: number) => {
     onProgress?.({ phase: 'decode', image, images: count });
     const d0 = performance.now();
-    images.push({ image: await parts.decode(latent, dims), seed, latent, ...(strength === undefined ? {} : { strength }) });
+    const subseed = variationSeeds(req, [seed])?.[0];
+    images.push({ image: await parts.decode(latent, dims), seed, latent, ...(strength === undefined ? {} : { strength }), ...(subseed === undefined ? {} : { subseed }) });
     totals.decodeMs += performance.now() - d0;
     cancelled();
   };
@@ -160,9 +139,24 @@ export async function generate(parts: GenerationParts, req: GenerateRequest, { s
   let report: SweepReport | undefined;
   const sweep = req.sweep;
   if (!sweep) {
-    for (let i = 0; i < req.batchCount; i++) {
-      const [latent] = await denoise([req.seed + i], stack, i, req.batchCount);
-      await decode(latent!, req.seed + i, i, req.batchCount);
+    // A1111: batch count runs of batch size images each, seeds seed, seed+1, … over all of them; a batch is one
+    // U-Net call per step where the export takes a dynamic batch (else, or out of memory, one image at a time)
+    const size = req.batchSize ?? 1;
+    const total = req.batchCount * size;
+    let perCall = parts.info.dynamicBatch ? size : 1;
+    for (let first = 0; first < total; ) {
+      const n = Math.min(perCall, size - (first % size));
+      const seeds = Array.from({ length: n }, (_, k) => req.seed + first + k);
+      let latents: Float32Array[];
+      try {
+        latents = await denoise(seeds, stack, first, total);
+      } catch (e) {
+        if (!(e instanceof StudioError && e.code === 'out-of-memory') || n === 1) throw e;
+        perCall = 1;
+        continue;
+      }
+      for (const [k, latent] of latents.entries()) await decode(latent, seeds[k]!, first + k, total);
+      first += n;
     }
   } else {
     const { strengths: values, index } = sweep;

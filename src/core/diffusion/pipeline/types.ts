@@ -11,19 +11,31 @@ export type { SweepReport, SweepRequest };
 export interface GenerateRequest {
   prompt: string;
   negativePrompt: string;
-  /** A1111 sampler name (see SAMPLERS) */
+  /** A1111 sampler name (see SAMPLERS; an old combined name such as "DPM++ 2M Karras" is split as A1111 1.10 does) */
   sampler: string;
+  /** A1111 1.10 "Schedule type" label or id (default "Automatic": the sampler's own) */
+  scheduleType?: string;
   steps: number;
   cfgScale: number;
   seed: number;
   width: number;
   height: number;
-  /** images generated one after another, with seeds seed, seed+1, … */
+  /** runs one after another, each of `batchSize` images; seeds seed, seed+1, … over all images */
   batchCount: number;
+  /** A1111's batch size: images per U-Net call (1 to 8; default 1) */
+  batchSize?: number;
   /** emit a preview every k steps (0: never) */
   previewEvery?: number;
   /** A1111's clip skip: condition on the text encoder's N-th layer from the end (1, the default: the last) */
   clipSkip?: number;
+  /** A1111's "Eta noise seed delta": sampler noise after the first draw comes from seed + ensd (default 0) */
+  ensd?: number;
+  /** A1111's subseed: image i's noise is slerped toward the noise of variationSeed + i */
+  variationSeed?: number;
+  /** A1111's subseed strength, 0 (off, the default) to 1 */
+  variationStrength?: number;
+  /** A1111's "Resize seed from" W x H in pixels (0: off): the seed's noise as it was drawn at that size */
+  seedResizeFrom?: { width: number; height: number };
   /**
    * A strength sweep instead of a batch: one image per strength of the stack's hypernetwork `index`, all
    * with `seed` (batchCount is ignored). Batched in one U-Net call per step where the model and memory allow.
@@ -38,6 +50,8 @@ export interface GeneratedImage {
   readonly latent: Float32Array;
   /** the swept hypernetwork's strength for this image (sweeps only) */
   readonly strength?: number;
+  /** the image's variation seed (when a variation strength is set) */
+  readonly subseed?: number;
 }
 
 /** The U-Net context inputs of a generation (text states and hypernetwork K/V contexts, cond and uncond). */

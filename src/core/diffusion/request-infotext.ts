@@ -1,0 +1,49 @@
+/**
+ * The infotext of one generated image from the request that made it, with the fields A1111 1.10 writes for
+ * those settings (`processing.create_infotext`): Schedule type always; Clip skip above 1; ENSD when non-zero
+ * and the sampler uses it (plan.ts `infotextEnsd`); Variation seed and strength when the strength is not 0;
+ * Seed resize from when both sides are set.
+ */
+import { generationInfotext } from './infotext.ts';
+import type { A1111Fields } from './infotext-fields.ts';
+import { resolveSamplerName } from './schedulers/names.ts';
+import { infotextEnsd } from './schedulers/plan.ts';
+import { SAMPLERS } from './schedulers/registry.ts';
+
+export interface RecipeRequest {
+  prompt: string;
+  negativePrompt: string;
+  steps: number;
+  sampler: string;
+  cfgScale: number;
+  width: number;
+  height: number;
+  scheduleType?: string;
+  clipSkip?: number;
+  ensd?: number;
+  /** the request's variation seed (each image's own is passed apart: seed + i) */
+  variationSeed?: number;
+  variationStrength?: number;
+  seedResizeFrom?: { width: number; height: number };
+}
+
+/** The A1111 fields beyond the head that this request writes (the image's own variation seed given). */
+export function requestFields(req: RecipeRequest, subseed?: number): A1111Fields {
+  const fields: A1111Fields = { scheduleType: req.scheduleType ?? 'Automatic' };
+  if (req.variationStrength) {
+    fields.variationSeed = subseed ?? 0;
+    fields.variationSeedStrength = req.variationStrength;
+  }
+  const from = req.seedResizeFrom;
+  if (from && from.width > 0 && from.height > 0) fields.seedResizeFrom = { width: from.width, height: from.height };
+  if ((req.clipSkip ?? 1) > 1) fields.clipSkip = req.clipSkip!;
+  const sampler = resolveSamplerName(SAMPLERS, req.sampler)?.sampler;
+  const ensd = sampler ? infotextEnsd(sampler, req.ensd ?? 0) : undefined;
+  if (ensd !== undefined) fields.ensd = ensd;
+  return fields;
+}
+
+/** `generationInfotext` with the request's A1111 fields, for the image with this seed (and variation seed). */
+export function requestInfotext(req: RecipeRequest, image: { seed: number; subseed?: number }, model: { name: string; hash?: string | null }): string {
+  return generationInfotext(req, image.seed, model, requestFields(req, image.subseed));
+}
