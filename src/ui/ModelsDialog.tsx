@@ -15,7 +15,7 @@ import { InstalledItem } from './InstalledModelItem.tsx';
 import { directoryPicker, importDroppedFolder, importFromInput, importFromPicker } from './folder-import.ts';
 import { formatBytes, formatDuration } from './format.ts';
 import { ProgressBar } from './ModelBar.tsx';
-import { importCheckpointFiles } from '../state/actions/checkpoint-import.ts';
+import { importCheckpointFiles, retryCheckpointImport } from '../state/actions/checkpoint-import.ts';
 import './ModelsDialog.css';
 
 /** The Models dialog: the built-in demo and the installed models (load, verify, delete), the quota, imports. */
@@ -210,6 +210,17 @@ function ImportStatus({ state }: { state: ImportState }) {
           <p className="panel-error-message" data-testid="import-error-message">
             {state.error.message}
           </p>
+          {state.error.details.needs === 'prediction' && (
+            // A1111 would probe the U-Net; here the user says (the model card or its .yaml tells)
+            <div className="models-import-actions">
+              <button type="button" className="button" onClick={() => void retryCheckpointImport('v_prediction')}>
+                v-prediction (768-v)
+              </button>
+              <button type="button" className="button" onClick={() => void retryCheckpointImport('epsilon')}>
+                epsilon (512-base)
+              </button>
+            </div>
+          )}
           <button type="button" className="button button-ghost" onClick={dismissImport}>
             Dismiss
           </button>

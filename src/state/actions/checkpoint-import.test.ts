@@ -8,7 +8,7 @@ import { resetStudio, useStudio } from '../store.ts';
 vi.mock('../../engine/client.ts', async () => (await import('../../../test/support/fake-engine.ts')).clientModule());
 
 const { setStorageBackend } = await import('./storage.ts');
-const { importCheckpointFiles } = await import('./checkpoint-import.ts');
+const { importCheckpointFiles, retryCheckpointImport } = await import('./checkpoint-import.ts');
 
 const fixture = (name: string) => new URL(`../../../test/fixtures/checkpoint/${name}`, import.meta.url);
 const gz = (name: string, as = name.replace(/\.gz$/, '')) => new File([gunzipSync(readFileSync(fixture(name)))], as);
@@ -47,5 +47,16 @@ describe('checkpoint import', { timeout: 120_000 }, () => {
     expect((storage().import as { error: { code: string } }).error.code).not.toBe('internal-error');
     expect(fs.files.size).toBe(0);
     expect(engine.loadModel).not.toHaveBeenCalled();
+  });
+
+  it('asks what an SD 2.x checkpoint without its .yaml predicts, and imports it with the answer', async () => {
+    await importCheckpointFiles([gz('sd2-tiny.safetensors.gz')], { tokenizer });
+    expect(storage().import).toMatchObject({ status: 'error', error: { code: 'bad-request', details: { needs: 'prediction' } } });
+    expect(fs.files.size).toBe(0);
+    await retryCheckpointImport('v_prediction');
+    expect(storage().import).toMatchObject({ status: 'done', name: 'sd2-tiny' });
+    const id = storage().models[0]!.id;
+    const config = JSON.parse(new TextDecoder().decode(fs.files.get(`models/${id}/scheduler/scheduler_config.json`)!));
+    expect(config.prediction_type).toBe('v_prediction');
   });
 });

@@ -12,6 +12,8 @@ import { DEMO_MODEL } from '../model-types.ts';
 import { openModelsDialog, runImport } from './storage.ts';
 
 export interface CheckpointImportOptions {
+  /** what the U-Net predicts; 'auto': the .yaml, else epsilon for SD 1.x; an SD 2.x file without one must say */
+  prediction?: 'auto' | 'epsilon' | 'v_prediction';
   /** CLIP's tokenizer files; default: the embedded demo model's, which are CLIP's own */
   tokenizer?: () => Promise<TokenizerFiles>;
 }
@@ -28,8 +30,17 @@ async function demoTokenizer(): Promise<TokenizerFiles> {
   return { vocab, merges };
 }
 
+/** the last checkpoint drop: an SD 2.x file without its .yaml is imported again once the user says what it predicts */
+let lastDrop: { files: readonly File[]; options: CheckpointImportOptions } | null = null;
+
+/** Imports the last checkpoint again with the prediction the user chose (the import error offers both). */
+export function retryCheckpointImport(prediction: 'epsilon' | 'v_prediction'): Promise<void> {
+  return lastDrop ? importCheckpointFiles(lastDrop.files, { ...lastDrop.options, prediction }) : Promise.resolve();
+}
+
 /** Converts the dropped checkpoint into storage and loads it. Resolves when done; the outcome is in the store. */
 export async function importCheckpointFiles(files: readonly File[], options: CheckpointImportOptions = {}): Promise<void> {
+  lastDrop = { files, options };
   let drop;
   try {
     drop = pickCheckpoint(files);
@@ -50,6 +61,7 @@ export async function importCheckpointFiles(files: readonly File[], options: Che
         ...(vae ? { vae: { name: vae.name, file: blobWeightFile(vae) } } : {}),
         // the Models dialog's "Convert to fp16" (on by default where the adapter has shader-f16)
         precision: precision === 'fp16' ? 'fp16' : 'fp32',
+        prediction: options.prediction ?? 'auto',
         freeBytes,
         signal,
       },
