@@ -65,7 +65,9 @@ test('the fp32 folder imports through the UI; WASM refuses it before loading, wi
 });
 
 test('loads on the software WebGPU adapter at 64×64 and runs one step', async () => {
-  test.skip(!process.env.LARGE_WEBGPU, 'SwiftShader creates a 3.4 GB U-Net session far slower than a GPU: run with LARGE_WEBGPU=1 when the machine has the time');
+  // Measured on the 2-core dev machine (shared): after 27 min the load (sessions + 64×64 warm-up) had not finished,
+  // Chromium's GPU process at ~5.3 GiB RSS and busy; so it runs only when asked for.
+  test.skip(!process.env.LARGE_WEBGPU, 'SwiftShader did not finish loading SD1.5 at 64×64 in 27 min on 2 shared cores: run with LARGE_WEBGPU=1 on a machine with the time');
   const memory = watchPeakMemory();
   await page.keyboard.press('Escape'); // the Models dialog
   // typed before any model loaded: the load plans and warms up at this size
