@@ -13,36 +13,13 @@ import {
   runSampler,
   SAMPLERS,
   SchedulerConfigError,
-  type UnetEps,
 } from './index.ts';
+// the fake U-Net of samplers.md §4 (eps = 0.1·x_in + 0.01·t/1000 + c, float32) and the error measures
+import { fakeUnet, maxRel, scaledErr } from '../../../../test/support/fake-unet.ts';
+
 
 const hex = (a: ArrayLike<number>) => Array.from(a, (v) => f32Bits(v).toString(16).padStart(8, '0'));
 const S = new DiscreteSchedule();
-
-/** max |a-b| / |b| over entries; exact zeros must match exactly. */
-function maxRel(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < b.length; i++) {
-    const x = a[i] ?? NaN;
-    const y = b[i] ?? NaN;
-    if (y === 0) expect(x).toBe(0);
-    else m = Math.max(m, Math.abs(x - y) / Math.abs(y));
-  }
-  return m;
-}
-
-/** Latent error relative to the tensor's scale: max|a-b| / max(|b|), so entries near 0 do not blow it up. */
-function scaledErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  let s = 0;
-  for (let i = 0; i < b.length; i++) {
-    m = Math.max(m, Math.abs((a[i] ?? NaN) - (b[i] ?? NaN)));
-    s = Math.max(s, Math.abs(b[i] ?? NaN));
-  }
-  return m / s;
-}
 
 const SD15_SCHEDULER_CONFIG = `{
   "_class_name": "PNDMScheduler", "_diffusers_version": "0.6.0", "beta_end": 0.012, "beta_schedule": "scaled_linear",
@@ -164,23 +141,6 @@ interface SamplerRef {
     cfg: number | null;
     runs: Record<string, { calls: number; steps: number[][]; sigmas: number[] | null }>;
   }[];
-}
-
-/** The fake U-Net of samplers.md §4 in float32: eps = 0.1*x_in + (0.01*t)/1000 + c. */
-function fakeEps(xIn: Float32Array, t: number, c: number): Float32Array {
-  const fl = Math.fround;
-  const bias = fl(fl(fl(0.01) * fl(t)) / 1000);
-  const k = fl(0.1);
-  const cf = fl(c);
-  return xIn.map((v) => fl(fl(k * v) + bias) + cf);
-}
-
-function fakeUnet(cfg: number | null, counter: { calls: number }): UnetEps {
-  return async (xIn, t) => {
-    counter.calls++;
-    if (cfg === null) return { cond: fakeEps(xIn, t, 0) };
-    return { cond: fakeEps(xIn, t, 0.05), uncond: fakeEps(xIn, t, 0) };
-  };
 }
 
 const REF_IDS: Record<string, string> = {
