@@ -9,6 +9,7 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { RECIPES } from '../test/hostile/corpus.ts';
+import { setitems100k } from '../test/hostile/recipes-pt.ts';
 import { asDropped, cardFor, cards, dropFiles, expectCardFacts, type DroppedFile } from './support/inspector-page.ts';
 import { validFixtures } from './support/fixtures.ts';
 
@@ -17,8 +18,11 @@ const asFile = (name: string, fileName = `${name}.${recipe(name).kind}`): Droppe
 
 /** Hostile .pt files: bombs refused by a budget, lies refused by a check — each with its own code. */
 const BOMBS = ['zip-deflate-bomb-256m', 'tensor-zero-stride-256m', 'tensor-overlapping-views', 'pickle-tuple-key-laughs', 'zip-stored-overclaim', 'zip-aliased-entries', 'meta-dropout-nan'];
-/** Valid-but-heavy files (100,000-key pickles): they keep the worker busy for seconds while the page is used. */
-const HEAVY = Array.from({ length: 8 }, (_, i) => asFile('pickle-setitems-100k', `heavy-${i}.pt`));
+/**
+ * Valid-but-heavy files (100,000-key pickles): they keep the worker busy for seconds while the page is used. Each
+ * differs in one key name: the library keeps one card per distinct file (a twin dropped again focuses the first).
+ */
+const HEAVY: DroppedFile[] = Array.from({ length: 8 }, (_, i) => ({ name: `heavy-${i}.pt`, bytes: Buffer.from(setitems100k(String(i))) }));
 
 interface Timeline {
   clickEvent: number | null;

@@ -30,6 +30,18 @@ function spliced(extra: (p: Pickler) => void): Uint8Array {
   return torchZip(p.op(0x75, 0x2e).bytes(), storagesFor(k, v));
 }
 
+/**
+ * A valid file whose pickle holds 100,000 keys in one SETITEMS of an ignored dict (seconds of parsing). `variant`
+ * names the ignored key, so several of them differ in their bytes (the app keeps one card per distinct file).
+ */
+export function setitems100k(variant = ''): Uint8Array {
+  return spliced((p) => {
+    p.str(`junk${variant}`).op(0x7d, 0x28);
+    for (let i = 0; i < 100_000; i++) p.int(i).op(0x4e);
+    p.op(0x75);
+  });
+}
+
 /** Every tensor of a width-`d` module a view of one storage of `numel` elements with the given strides. */
 function viewsOfOne(d: number, numel: number, stride: (shape: number[]) => number[], layerStructure: number[] = [1, 2, 1]): Uint8Array {
   const sizes = layerStructure.map((m) => Math.trunc(d * m));
@@ -141,13 +153,7 @@ export const PT_RECIPES: Recipe[] = [
       p.op(0x65);
     }), true,
   ),
-  pt('pickle-setitems-100k', '100,000 keys in one SETITEMS of an ignored dict: valid', 'valid', () =>
-    spliced((p) => {
-      p.str('junk').op(0x7d, 0x28);
-      for (let i = 0; i < 100_000; i++) p.int(i).op(0x4e);
-      p.op(0x75);
-    }), true,
-  ),
+  pt('pickle-setitems-100k', '100,000 keys in one SETITEMS of an ignored dict: valid', 'valid', () => setitems100k(), true),
   pt('pickle-tuple-key-laughs', 'a dict key of tuples of tuples doubled 40 times through the memo (billion laughs)', 'limit-exceeded', () =>
     spliced((p) => {
       p.str('junk').op(0x7d).op(0x4e);
