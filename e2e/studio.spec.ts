@@ -214,8 +214,9 @@ test.describe('studio on WASM', () => {
 
   test('axe: the main screen has no serious or critical accessibility violations; every control is labelled', async ({ page }) => {
     test.setTimeout(600_000);
-    await addToStack(page, demoHypernetwork('stripes'), '1');
+    // the form first: its prompt replaces the prompt's tags, which are the stack
     await fillForm(page, { ...REFERENCE_FORM, steps: 4 });
+    await addToStack(page, demoHypernetwork('stripes'), '1');
     await page.getByRole('button', { name: 'Generate' }).click();
     await waitForNewResults(page, [], 60_000);
     await shot(page, 'studio-main-1280');
@@ -240,8 +241,8 @@ test.describe('studio on WASM', () => {
   test('narrow window (420 px): no horizontal overflow with a sweep and the gallery on screen', async ({ page }) => {
     test.setTimeout(600_000);
     await page.setViewportSize({ width: 420, height: 900 });
-    await addToStack(page, demoHypernetwork('stripes'), '1');
     await fillForm(page, { ...REFERENCE_FORM, steps: 4 });
+    await addToStack(page, demoHypernetwork('stripes'), '1');
     await page.getByLabel('Strengths').fill('0, 0.5, 1, 1.5');
     await page.getByRole('button', { name: 'Run sweep' }).click();
     await expect(page.getByTestId('sweep-results')).toBeVisible({ timeout: 180_000 });
