@@ -173,7 +173,12 @@ export function StackRow({ entry, index, count, library, applied, modelReady, dr
         data-mismatch={entry.enabled && mismatch !== null}
         title="What this hypernetwork touches in the loaded model"
       >
-        {entry.enabled && mismatch && <span className="badge badge-warn">does nothing here</span>} {reach}
+        {entry.enabled && mismatch && (
+          <>
+            <span className="badge badge-warn">does nothing here</span>{' '}
+          </>
+        )}
+        {reach}
       </p>
     </li>
   );
