@@ -22,7 +22,9 @@ export interface ExtraNetworksResult {
 }
 
 export function parseExtraNetworks(prompt: string): ExtraNetworksResult {
-  const { tags: hypernets, error } = parseHypernetTags(prompt);
-  const result = { prompt: withoutExtraNetworkTags(prompt), tags: extraNetworkTags(prompt), hypernets };
+  // one scan of the prompt serves the three readings
+  const tags = extraNetworkTags(prompt);
+  const { tags: hypernets, error } = parseHypernetTags(prompt, tags);
+  const result = { prompt: withoutExtraNetworkTags(prompt, tags), tags, hypernets };
   return error === null ? result : { ...result, hypernetError: error };
 }

@@ -85,12 +85,12 @@ export function extraNetworkTags(prompt: string): ExtraNetworkTag[] {
 }
 
 /** The prompt without its extra-network tags (what CLIP sees; nothing else changes). */
-export function withoutExtraNetworkTags(prompt: string): string {
+export function withoutExtraNetworkTags(prompt: string, tags: readonly ExtraNetworkTag[] = extraNetworkTags(prompt)): string {
   let out = '';
   let last = 0;
-  for (const m of findExtraNetworks(prompt)) {
-    out += prompt.slice(last, m.index);
-    last = m.end;
+  for (const t of tags) {
+    out += prompt.slice(last, t.index);
+    last = t.index + t.length;
   }
   return out + prompt.slice(last);
 }
@@ -106,9 +106,9 @@ function trimEndSpaces(text: string): string {
 const clip = (text: string, max = 80): string => (text.length > max ? `${text.slice(0, max)}…` : text);
 
 /** The `<hypernet:…>` tags of the prompt, as A1111 reads them. */
-export function parseHypernetTags(prompt: string): ParsedHypernetTags {
+export function parseHypernetTags(prompt: string, all: readonly ExtraNetworkTag[] = extraNetworkTags(prompt)): ParsedHypernetTags {
   const tags: HypernetTag[] = [];
-  for (const t of extraNetworkTags(prompt)) {
+  for (const t of all) {
     if (t.kind !== 'hypernet') continue;
     const raw = t.items[1];
     const multiplier = raw === undefined ? 1 : pyFloat(raw);
