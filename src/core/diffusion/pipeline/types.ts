@@ -41,6 +41,39 @@ export interface GenerateRequest {
    * with `seed` (batchCount is ignored). Batched in one U-Net call per step where the model and memory allow.
    */
   sweep?: SweepRequest;
+  /** img2img: start from this image, noised to `denoisingStrength`, instead of pure noise */
+  init?: Img2imgInit;
+  /** A1111's hires fix (txt2img only): the first pass upscaled, then a second img2img pass at the larger size */
+  hires?: HiresOptions;
+}
+
+/** A1111's img2img resize modes (`images.resize_image` 0, 1, 2), for an init image of another size. */
+export type ResizeMode = 'just-resize' | 'crop-and-resize' | 'resize-and-fill';
+
+export interface Img2imgInit {
+  /** the init image, any size: fitted to width × height by `resizeMode` */
+  image: RgbaImage;
+  /** A1111's "Denoising strength", 0 to 1 */
+  denoisingStrength: number;
+  /** default 'just-resize' */
+  resizeMode?: ResizeMode;
+}
+
+export interface HiresOptions {
+  /** "Hires upscaler": a latent mode ('Latent', 'Latent (bicubic antialiased)', …) or an image upscaler */
+  upscaler: string;
+  /** "Upscale by" (used when resizeX and resizeY are both 0 or unset) */
+  scale: number;
+  /** "Resize width/height to" (0 or unset: off) */
+  resizeX?: number;
+  resizeY?: number;
+  /** "Hires steps" (0 or unset: the first pass's steps) */
+  steps?: number;
+  /** the second pass's denoising strength */
+  denoisingStrength: number;
+  /** "Hires sampler" / "Hires schedule type" (unset: the first pass's) */
+  sampler?: string;
+  scheduleType?: string;
 }
 
 export interface GeneratedImage {
