@@ -5,7 +5,7 @@
  * generation slice says 'running', so Generate, live mode and sweeps wait and Cancel / Escape stop the plot.
  */
 import { parseAxis, type AxisContext, type AxisType, type ParsedAxis } from '../../core/diffusion/xyz/axes.ts';
-import { axisLabels, planCells, planRuns, stackSwitches, type PlotRun, type StackSlot } from '../../core/diffusion/xyz/plan.ts';
+import { axisLabels, MAX_PLOT_CELLS, planCells, planRuns, stackSwitches, type PlotRun, type StackSlot } from '../../core/diffusion/xyz/plan.ts';
 import { findSampler } from '../../core/diffusion/schedulers/index.ts';
 import { StudioError } from '../../core/errors.ts';
 import type { ProgressEvent } from '../../core/progress.ts';
@@ -70,7 +70,11 @@ export function xyzPreview(state: StudioState, xyz: XyzState): XyzPreview {
   try {
     const axes = parseAll(state, xyz, () => 0);
     const counts = axes.map((a) => a.values.length) as [number, number, number];
-    return { ok: true, counts, cells: counts[0] * counts[1] * counts[2] };
+    const cells = counts[0] * counts[1] * counts[2];
+    const used = axes.map((a) => a.type).filter((t) => t !== 'Nothing');
+    if (new Set(used).size !== used.length) return { ok: false, error: 'Each axis type may be used once.' };
+    if (cells > MAX_PLOT_CELLS) return { ok: false, error: `${counts.join(' × ')} = ${cells} images: a plot makes at most ${MAX_PLOT_CELLS}.` };
+    return { ok: true, counts, cells };
   } catch (e) {
     return { ok: false, error: toUiError(e).message };
   }

@@ -66,7 +66,7 @@ export function planCells({ axes, base, stack, target, idOf, randomSeed }: PlotI
   if (count > MAX_PLOT_CELLS) throw new StudioError('bad-request', `An X/Y/Z plot makes at most ${MAX_PLOT_CELLS} images (this one ${count}).`);
   const types = axes.map((a) => a.type);
   if (new Set(types.filter((t) => t !== 'Nothing')).size !== types.filter((t) => t !== 'Nothing').length) {
-    throw new StudioError('bad-request', 'Each axis type may be used once (two axes set the same field).');
+    throw new StudioError('bad-request', 'Each axis type may be used once.');
   }
   const [xs, ys, zs] = axes.map((a) => a.values) as [AxisValue[], AxisValue[], AxisValue[]];
   const cells: PlotCell[] = [];
