@@ -12,6 +12,7 @@ import type { ProgressEvent } from '../../core/progress.ts';
 import { getEngine } from '../../engine/client.ts';
 import { toUiError } from '../errors.ts';
 import { entryName } from '../hypernetwork-entry.ts';
+import { widthMismatch } from '../stack-reach.ts';
 import { useStudio, type StudioState } from '../store.ts';
 import { addToGallery } from './gallery.ts';
 import { buildRequest, previewInterval, randomSeedValue, toResultImage } from './generation.ts';
@@ -38,9 +39,12 @@ export function dismissXyzError(): void {
   useXyz.setState({ error: null });
 }
 
-/** The names the hypernetwork axis accepts: the library's hypernetworks that read. */
+/**
+ * The names the hypernetwork axis accepts: the library's hypernetworks that read and act on the loaded model (a
+ * file with none of its widths would change nothing and is never sent to the engine).
+ */
 export function libraryNames(state: StudioState): { id: string; name: string }[] {
-  return state.hypernetworks.flatMap((e) => (e.status === 'ready' ? [{ id: e.id, name: entryName(e) }] : []));
+  return state.hypernetworks.flatMap((e) => (e.status === 'ready' && !widthMismatch(e.card.sizes, state.model.info) ? [{ id: e.id, name: entryName(e) }] : []));
 }
 
 function axisContext(state: StudioState, keepRandomSeeds: boolean, randomSeed: () => number): AxisContext {
