@@ -86,6 +86,9 @@ describe('X/Y/Z plot', () => {
     await runXyzPlot();
     expect(useXyz.getState().error).toMatchObject({ code: 'bad-request', message: 'X (Steps): at most 32 values per axis (this gives 33 or more).' });
     expect(engine.generate).not.toHaveBeenCalled();
+    const max = useStudio.getState().model.info!.clipSkipMax;
+    setXyzAxis(0, { type: 'Clip skip', text: `1-${max + 1}` });
+    expect(xyzPreview(useStudio.getState(), useXyz.getState())).toEqual({ ok: false, error: `X (Clip skip): ${max + 1} is more than this model's ${max} text encoder layers.` });
   });
 
   it('cancel stops the plot and keeps the previous one', async () => {

@@ -64,7 +64,14 @@ function canonicalSampler(name: string): string {
 
 function parseAll(state: StudioState, xyz: XyzState, randomSeed: () => number): [ParsedAxis, ParsedAxis, ParsedAxis] {
   const ctx = axisContext(state, xyz.keepRandomSeeds, randomSeed);
-  return xyz.axes.map((a, i) => parseAxis(a, AXIS_LETTERS[i]!, ctx)) as [ParsedAxis, ParsedAxis, ParsedAxis];
+  const axes = xyz.axes.map((a, i) => parseAxis(a, AXIS_LETTERS[i]!, ctx)) as [ParsedAxis, ParsedAxis, ParsedAxis];
+  // the loaded model's own clip skip limit, said before the plot starts rather than by the engine halfway through
+  const max = state.model.info?.clipSkipMax;
+  for (const [i, axis] of axes.entries()) {
+    const over = axis.type === 'Clip skip' && max !== undefined ? axis.values.find((v) => typeof v === 'number' && v > max) : undefined;
+    if (over !== undefined) throw new StudioError('bad-request', `${AXIS_LETTERS[i]} (Clip skip): ${over} is more than this model's ${max} text encoder layers.`);
+  }
+  return axes;
 }
 
 export type XyzPreview = { ok: true; counts: [number, number, number]; cells: number } | { ok: false; error: string };
