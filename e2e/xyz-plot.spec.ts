@@ -2,7 +2,7 @@
  * The X/Y/Z plot on the demo model (WASM): Hypernet str. × Seed gives 4 cells in two batched sweeps (one U-Net
  * call per step for both strengths), A1111's labels in the page and on the grid, a cell that equals a normal
  * generation with the same settings, the grid PNG's `parameters` read by the independent A1111 parser, and an axe
- * scan of the panel.
+ * scan of the panel; Steps × Sampler at 420 px, whose unbatched cell is the normal generation's PNG byte for byte.
  */
 import { readFile } from 'node:fs/promises';
 import AxeBuilder from '@axe-core/playwright';
@@ -104,12 +104,16 @@ test('X/Y plot of Hypernet str. × Seed: batched cells equal to single generatio
   expect(bad.map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')}`)).toEqual([]);
 });
 
-test('narrow window (420 px): the plot panel and its cells fit without horizontal page scroll; bad values are named', async ({ page }) => {
+test('narrow window (420 px): Steps × Sampler fits without horizontal page scroll, a cell is the single generation byte for byte, bad values are named', async ({ page }) => {
   test.setTimeout(300_000);
   await page.setViewportSize({ width: 420, height: 900 });
   await openStudio(page, { backend: 'wasm' });
   await waitForModel(page);
-  await fillForm(page, { ...REFERENCE_FORM, steps: 2 });
+  await fillForm(page, { ...REFERENCE_FORM, sampler: 'Euler', steps: 2 });
+  const before = await resultNames(page);
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await waitForNewResults(page, before, 120_000);
+  const single = await download(page, () => page.getByTestId('result').first().getByRole('button', { name: /^Download / }).click());
   await panel(page).locator('summary').click();
   await panel(page).getByLabel('X type').selectOption('Steps');
   await panel(page).getByLabel('X values').fill('1-100');
@@ -124,6 +128,10 @@ test('narrow window (420 px): the plot panel and its cells fit without horizonta
   await page.getByRole('button', { name: 'Run X/Y/Z plot' }).click();
   await expect(page.getByTestId('xyz-result')).toBeVisible({ timeout: 240_000 });
   await expect(page.getByTestId('xyz-row-label')).toHaveText(['Euler', 'DDIM']);
+  // a cell run on its own (no sweep) is the normal generation with its settings, byte for byte: the whole PNG
+  await page.getByRole('button', { name: 'Open Steps: 2, Euler' }).click();
+  const cell = await download(page, () => page.getByTestId('xyz-open-cell').getByRole('button', { name: /^Download / }).click());
+  expect(cell.bytes.equals(single.bytes), 'the cell PNG equals the single generation PNG').toBe(true);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow).toBeLessThanOrEqual(0);
   await shot(page, 'xyz-plot-narrow');
