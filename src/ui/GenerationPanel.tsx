@@ -7,6 +7,7 @@ import { ModelBar } from './ModelBar.tsx';
 import { StackPanel } from './StackPanel.tsx';
 import { BackendNotice } from './BackendNotice.tsx';
 import { StudioTools } from './StudioTools.tsx';
+import { XyzPlotPanel } from './XyzPlotPanel.tsx';
 import './GenerationPanel.css';
 
 /** Text to image: the model and its backend, the settings, the run and its results. */
@@ -26,6 +27,7 @@ export function GenerationPanel() {
           <GenerationForm />
           <StackPanel />
           <StudioTools />
+          <XyzPlotPanel />
         </div>
         <GenerationOutput />
       </div>

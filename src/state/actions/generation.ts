@@ -3,7 +3,7 @@
  * and results, cancel, and the PNG of a result (A1111's `parameters` text chunk included).
  */
 import type { ProgressEvent } from '../../core/progress.ts';
-import type { GenerateRequest, SweepRequest } from '../../engine/api.ts';
+import type { EngineImage, GenerateRequest, SweepRequest } from '../../engine/api.ts';
 import { getEngine } from '../../engine/client.ts';
 import { toUiError, type UiError } from '../errors.ts';
 import type { GenerationParams, GenerationProgress, ResultImage } from '../generation-types.ts';
@@ -132,20 +132,7 @@ async function run(token: number, request: GenerateRequest, started: number, bac
     const stackChange = applyStackForRun();
     if (stackChange) await stackChange;
     const response = await getEngine().generate(request, onProgress);
-    const results: ResultImage[] = response.images.map((image) => {
-      const number = ++imageCounter;
-      return {
-        id: `img-${number}`,
-        number,
-        width: image.width,
-        height: image.height,
-        rgba: new Uint8ClampedArray(image.rgba),
-        seed: image.seed,
-        infotext: image.infotext,
-        fileName: resultFileName(number, image.seed),
-        ...(image.strength === undefined ? {} : { strength: image.strength }),
-      };
-    });
+    const results: ResultImage[] = response.images.map(toResultImage);
     void addToGallery(results, response.sweep);
     const { encodeMs, denoiseMs, decodeMs, unetCalls } = response.timings;
     useStudio.setState((s) => ({
@@ -177,6 +164,22 @@ async function run(token: number, request: GenerateRequest, started: number, bac
   }
   // stack changes made during the run were held back: the engine refuses them while it generates
   void syncStack();
+}
+
+/** An engine image as a result, numbered by A1111's file counter (generation and the X/Y/Z plot). */
+export function toResultImage(image: EngineImage): ResultImage {
+  const number = ++imageCounter;
+  return {
+    id: `img-${number}`,
+    number,
+    width: image.width,
+    height: image.height,
+    rgba: new Uint8ClampedArray(image.rgba),
+    seed: image.seed,
+    infotext: image.infotext,
+    fileName: resultFileName(number, image.seed),
+    ...(image.strength === undefined ? {} : { strength: image.strength }),
+  };
 }
 
 /** Images a run makes: batch count × batch size (a sweep: one per strength, reported by its progress). */

@@ -17,9 +17,9 @@ let queue: Promise<void> = Promise.resolve();
 /** engine calls queued or in flight */
 let pending = 0;
 
-function enqueue(forRun: boolean): Promise<void> {
+function enqueue(forRun: boolean, list?: readonly WantedEntry[]): Promise<void> {
   pending += 1;
-  const run = queue.then(() => apply(forRun)).finally(() => (pending -= 1));
+  const run = queue.then(() => apply(forRun, list)).finally(() => (pending -= 1));
   queue = run.catch(() => undefined);
   return run;
 }
@@ -84,6 +84,14 @@ function sameStack(applied: AppliedStack, wanted: readonly WantedEntry[]): boole
   );
 }
 
+/**
+ * For a run that needs another stack than the panel's (an X/Y/Z plot's hypernetwork axis): applies `list`; rejects
+ * when the engine refuses it. The panel's stack comes back with the next `syncStack()`.
+ */
+export function applyStackList(list: readonly WantedEntry[]): Promise<void> {
+  return enqueue(true, list);
+}
+
 /** The engine's stack is gone (a model load, a lost device): the next sync sends it again. */
 export function forgetAppliedStack(): void {
   const { applied, sync, error } = useStudio.getState().stack;
@@ -96,18 +104,18 @@ export function whenStackSynced(): Promise<void> {
   return queue;
 }
 
-async function apply(forRun: boolean): Promise<void> {
+async function apply(forRun: boolean, list?: readonly WantedEntry[]): Promise<void> {
   const state = useStudio.getState();
   if (state.model.status !== 'ready') return;
   if (!forRun && state.generation.status !== 'idle') return;
-  const wanted = wantedStack(state);
+  const wanted = list ?? wantedStack(state);
   const { applied } = state.stack;
   const ids = wanted.map((w) => w.id);
   const sameSet = applied !== null && applied.ids.length === ids.length && applied.ids.every((id, i) => id === ids[i]);
   if (applied !== null && sameStack(applied, wanted) && !state.stack.error) return;
   setStack({ sync: sameSet ? 'updating' : 'compiling' });
   try {
-    const info = await getEngine().setHypernetworks(wanted, (event) => {
+    const info = await getEngine().setHypernetworks([...wanted], (event) => {
       if (event.phase === 'compile' && useStudio.getState().stack.sync !== 'compiling') setStack({ sync: 'compiling' });
     });
     setStack({ applied: { ids, strengths: wanted.map((w) => w.strength), names: wanted.map((w) => w.name), info }, sync: 'idle', error: null });
