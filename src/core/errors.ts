@@ -55,6 +55,9 @@ export type ErrorCode =
   | 'no-model'
   | 'file-too-large'
   | 'read-failed'
+  // img2img's input image: a file the browser cannot decode, or one over the pixel bounds
+  | 'not-an-image'
+  | 'image-too-large'
   // the model store (OPFS)
   | 'storage-full'
   | 'corrupt-cache'

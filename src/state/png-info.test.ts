@@ -23,6 +23,9 @@ describe('PNG Info: parameters → form', () => {
       variationStrength: 0,
       seedResizeWidth: 0,
       seedResizeHeight: 0,
+      // no Denoising strength, no hires fields: a plain txt2img run
+      mode: 'txt2img',
+      hiresEnabled: false,
     });
     expect(r.restored).toEqual(['Prompt', 'Negative prompt', 'Steps', 'Sampler', 'Schedule type', 'CFG scale', 'Seed', 'Size', 'Clip skip']);
     expect(r.hypernets).toEqual([
@@ -57,20 +60,15 @@ describe('PNG Info: parameters → form', () => {
 });
 
 describe("PNG Info: issue 14's fields", () => {
-  it('applies Schedule type, Clip skip, ENSD and the variation seed; lists every field the form cannot apply, with its value', () => {
+  it('applies Schedule type, Clip skip, ENSD, the variation seed and the hires fix; lists every field the form cannot apply, with its value', () => {
     const text =
       '1girl\nNegative prompt: lowres\nSteps: 28, Sampler: Euler a, Schedule type: Karras, CFG scale: 7, Seed: 1234, Size: 512x768, Model hash: 6ce0161689, Model: anything-v3, Variation seed: 99, Variation seed strength: 0.3, Denoising strength: 0.55, Clip skip: 2, ENSD: 31337, Hires upscale: 2, Hires steps: 10, Hires upscaler: Latent, Token merging ratio: 0.5, Version: v1.10.1';
     const r = paramsFromInfotext(text, SAMPLER_LABELS);
     expect(r.patch.sampler).toBe('Euler a');
     expect(r.fields).toMatchObject({ scheduleType: 'Karras', clipSkip: 2, ensd: 31337, variationSeed: 99, hiresUpscale: 2 });
     expect(r.patch).toMatchObject({ scheduleType: 'Karras', clipSkip: 2, ensd: 31337, variationSeed: 99, variationStrength: 0.3, seedResizeWidth: 0, seedResizeHeight: 0 });
-    expect(r.unapplied).toEqual([
-      { key: 'Denoising strength', value: '0.55' },
-      { key: 'Hires upscale', value: '2' },
-      { key: 'Hires steps', value: '10' },
-      { key: 'Hires upscaler', value: 'Latent' },
-      { key: 'Token merging ratio', value: '0.5' },
-    ]);
+    expect(r.patch).toMatchObject({ mode: 'txt2img', hiresEnabled: true, hiresScale: 2, hiresSteps: 10, hiresUpscaler: 'Latent', hiresDenoisingStrength: 0.55 });
+    expect(r.unapplied).toEqual([{ key: 'Token merging ratio', value: '0.5' }]);
   });
   it('turns the old `Hypernet: NAME, Hypernet strength: X` into a tag the stack applies', () => {
     const r = paramsFromInfotext('masterpiece\nSteps: 20, Sampler: Euler a, CFG scale: 11, Seed: 3, Size: 512x512, Hypernet: anime_3, Hypernet strength: 0.75', SAMPLER_LABELS);

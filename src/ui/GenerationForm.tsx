@@ -181,7 +181,7 @@ export function GenerationForm() {
                 aria-label={`Reuse seed ${lastSeed}`}
                 title="Put this seed in the field"
                 data-testid="reuse-seed"
-                onClick={reuseLastSeed}
+                onClick={() => reuseLastSeed()}
               >
                 <span aria-hidden="true">♻</span> reuse
               </button>
