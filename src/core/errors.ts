@@ -55,9 +55,8 @@ export type ErrorCode =
   | 'no-model'
   | 'file-too-large'
   | 'read-failed'
-  // img2img's input image: a file the browser cannot decode, or one over the pixel bounds
+  // img2img's input image: a file the browser cannot decode
   | 'not-an-image'
-  | 'image-too-large'
   // the model store (OPFS)
   | 'storage-full'
   | 'corrupt-cache'
