@@ -44,6 +44,10 @@ export type ErrorCode =
   | 'graph-error'
   | 'fused-attention'
   | 'bad-request'
+  /** img2img or an image hires upscaler needs the model's VAE encoder (vae_encoder/model.onnx), which it lacks */
+  | 'no-vae-encoder'
+  /** an init image beyond the pixel budget (img2img decodes and resamples it whole) */
+  | 'image-too-large'
   | 'bad-prompt'
   | 'out-of-memory'
   | 'device-lost'

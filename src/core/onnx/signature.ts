@@ -77,3 +77,17 @@ export function vaeDecoderSignature(session: OrtSession): VaeDecoderSignature {
   const image = pick(tensors(session.outputMetadata), ['sample'], (t) => isFloat(t) && t.shape.length === 4, 'sample output', 'VAE decoder');
   return { latent, image };
 }
+
+export interface VaeEncoderSignature {
+  readonly image: TensorSlot;
+  /** `latent_sample` (older Optimum: a sample, made the mean by deterministic-sample.ts) or `latent_parameters` (mean and log-variance) */
+  readonly latent: TensorSlot;
+  /** true when the output holds the distribution's parameters (2·C channels: mean, then log-variance) */
+  readonly parameters: boolean;
+}
+
+export function vaeEncoderSignature(session: OrtSession): VaeEncoderSignature {
+  const image = pick(tensors(session.inputMetadata), ['sample'], (t) => isFloat(t) && t.shape.length === 4, 'sample input', 'VAE encoder');
+  const latent = pick(tensors(session.outputMetadata), ['latent_sample', 'latent_parameters'], (t) => isFloat(t) && t.shape.length === 4, 'latent output', 'VAE encoder');
+  return { image, latent, parameters: latent.name === 'latent_parameters' };
+}

@@ -32,6 +32,8 @@ export interface GenerationParts {
   residency(): Promise<TensorResidency>;
   /** latent [n, C, h, w] (first image) → RGBA */
   decode(latent: Float32Array, dims: readonly number[]): Promise<RgbaImage>;
+  /** opaque RGBA → latent [1, C, H/8, W/8] × the scaling factor (opens the VAE encoder on first use) */
+  encode(image: RgbaImage, purpose: string): Promise<Float32Array>;
 }
 
 export interface GenerationOptions {

@@ -45,3 +45,16 @@ export function latentPreview(latent: Float32Array, channels: number, h: number,
   }
   return { width: w, height: h, data: out };
 }
+
+/**
+ * RGBA (opaque: init images are flattened first, init-image.ts) → the VAE's [1, 3, H, W] input as A1111 makes
+ * it: `np.array(image).astype(np.float32) / 255`, then `image * 2 - 1` in float32 (`images_tensor_to_samples`).
+ */
+export function rgbaToVaeInput(image: RgbaImage): Float32Array {
+  const plane = image.width * image.height;
+  const out = new Float32Array(3 * plane);
+  for (let i = 0; i < plane; i++) {
+    for (let c = 0; c < 3; c++) out[c * plane + i] = fl(fl(image.data[i * 4 + c]! / 255) * 2 - 1);
+  }
+  return out;
+}

@@ -32,6 +32,8 @@ export interface OpenedModel {
   readonly modelHash: string;
   /** the id the text encoder's input is padded with after EOS: EOS itself (SD 1.x), 0 for SD 2.x's OpenCLIP */
   readonly padId: number;
+  /** the folder, kept for networks opened only when a request needs them (the VAE encoder) */
+  readonly source: ModelSource;
 }
 
 /** `pad_token` of special_tokens_map.json (a string or `{ content }`) as an id; EOS when absent or unknown. */
@@ -109,7 +111,7 @@ export async function openModel(source: ModelSource, onProgress?: ProgressFn): P
   const vae = await openNetwork(source, 'vae_decoder', 'the VAE decoder');
   const modelHash = source.modelHash ?? shortHash(await fileSha256(unet.files.get(GRAPH_FILE)!));
   const padId = padTokenId(await readOptionalJson(source, MODEL_FILES.specialTokens), tokenizer);
-  return { name: source.name, tokenizer, schedule, networks: { textEncoder, unet, vae }, config, modelHash, padId };
+  return { name: source.name, tokenizer, schedule, networks: { textEncoder, unet, vae }, config, modelHash, padId, source };
 }
 
 /** The memory plan's view of a generation at width × height with `images` per U-Net call (CFG doubles it). */

@@ -14,7 +14,8 @@ import type { Runtime } from '../../onnx/runtime.ts';
 import { halfShare } from '../../onnx/weights.ts';
 import type { ProgressFn, RgbaImage } from '../../progress.ts';
 import { generate as runGeneration } from './generation.ts';
-import { vaeOutputToRgba } from './image.ts';
+import { rgbaToVaeInput, vaeOutputToRgba } from './image.ts';
+import { createVaeEncoder, type VaeEncoderModel } from './vae-encoder.ts';
 import { planNative, planWasm, type BackendPlan } from './memory-plan.ts';
 import { attentionWidths, packageOf, withPrecision, type NetworkGraph, type PrecisionChange } from './network-graph.ts';
 import { TextEncoderModel, VaeDecoderModel } from './networks.ts';
@@ -78,6 +79,8 @@ export class StableDiffusionPipeline {
   /** the stack's strengths, in order: the one place they live on this side of the worker */
   private strengths: readonly number[] = [];
   private residencyChoice: Promise<TensorResidency> | null = null;
+  /** the VAE encoder, opened by the first request that needs it (img2img, an image hires upscaler) */
+  private encoder: Promise<VaeEncoderModel> | null = null;
 
   private constructor(
     readonly info: PipelineInfo,
@@ -228,6 +231,7 @@ export class StableDiffusionPipeline {
       unet: this.unet,
       residency: () => this.residency(),
       decode: (latent: Float32Array, dims: readonly number[]) => this.decode(latent, dims),
+      encode: (image: RgbaImage, purpose: string) => this.encode(image, purpose),
     };
     return runGeneration(parts, req, { strengths: this.strengths, signal, onProgress });
   }
@@ -241,9 +245,26 @@ export class StableDiffusionPipeline {
     return vaeOutputToRgba(out.data, width, height);
   }
 
+  /** RGBA → the latent mean × the scaling factor (`get_first_stage_encoding`), opening the encoder on first use. */
+  async encode(image: RgbaImage, purpose: string): Promise<Float32Array> {
+    const { info } = this;
+    this.encoder ??= createVaeEncoder(this.runtime, this.model.source, info.load.plan, info.latentChannels, purpose);
+    let encoder: VaeEncoderModel;
+    try {
+      encoder = await this.encoder;
+    } catch (e) {
+      this.encoder = null;
+      throw e;
+    }
+    const out = await encoder.encode(rgbaToVaeInput(image), [1, 3, image.height, image.width]);
+    const scale = Math.fround(info.scalingFactor);
+    return out.data.map((v) => v * scale);
+  }
+
   /** Frees every session (GPU buffers included). */
   async release(): Promise<void> {
-    await Promise.all([this.textEncoder.session.release(), this.unet.release(), this.vae.session.release()]);
+    const encoder = this.encoder?.then((e) => e.session.release()).catch(() => undefined);
+    await Promise.all([this.textEncoder.session.release(), this.unet.release(), this.vae.session.release(), encoder]);
   }
 
   get ort(): Runtime['ort'] {
