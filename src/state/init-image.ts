@@ -4,12 +4,11 @@
  * so the bounds are tested without a DOM.
  */
 import { StudioError } from '../core/errors.ts';
+import { MAX_INIT_PIXELS } from '../core/diffusion/img2img/init-image.ts';
 import type { RgbaImage } from './generation-types.ts';
 
-/** The largest side accepted (A1111 itself takes anything; the engine's largest size is 2048). */
-export const MAX_INIT_SIDE = 4096;
-/** 4096 × 4096 RGBA is 64 MiB in memory: the pixel budget. */
-export const MAX_INIT_PIXELS = MAX_INIT_SIDE * MAX_INIT_SIDE;
+/** The pipeline's pixel budget (4096², 64 MiB of RGBA): the page refuses beyond it before reading the pixels. */
+export { MAX_INIT_PIXELS };
 /** Encoded files above this are refused before any decoding (a 4096² PNG is at most ~64 MiB). */
 export const MAX_INIT_FILE_BYTES = 100 * 1024 * 1024;
 
@@ -27,11 +26,12 @@ export type ImageDecoder = (file: Blob) => Promise<DecodedImage>;
 /** Refuses an image over the side or pixel budget, saying which and what is accepted. */
 export function checkInitSize(width: number, height: number): void {
   if (width < 1 || height < 1) throw new StudioError('not-an-image', 'The image has no pixels.', { width, height });
-  if (width > MAX_INIT_SIDE || height > MAX_INIT_SIDE || width * height > MAX_INIT_PIXELS) {
-    throw new StudioError('image-too-large', `The image is ${width}×${height}; img2img takes images up to ${MAX_INIT_SIDE}×${MAX_INIT_SIDE}. Scale it down first.`, {
+  if (width * height > MAX_INIT_PIXELS) {
+    const mp = (n: number) => (n / 1e6).toFixed(1);
+    throw new StudioError('image-too-large', `The image is ${width}×${height} (${mp(width * height)} megapixels); img2img takes up to ${mp(MAX_INIT_PIXELS)} megapixels (4096×4096). Scale it down first.`, {
       width,
       height,
-      maxSide: MAX_INIT_SIDE,
+      maxPixels: MAX_INIT_PIXELS,
     });
   }
 }
