@@ -1,13 +1,52 @@
 import { useId, type KeyboardEvent } from 'react';
 import { cancelGeneration, generate, MAX_SEED, reuseLastSeed, setParams, setRandomSeed } from '../state/actions/generation.ts';
+import { setMode } from '../state/actions/img2img.ts';
 import { setPrompt } from '../state/actions/prompt.ts';
-import { SAMPLER_LABELS, SCHEDULE_TYPE_LABELS } from '../state/generation-types.ts';
+import { SAMPLER_LABELS, SCHEDULE_TYPE_LABELS, type GenerationMode } from '../state/generation-types.ts';
 import { useStudio } from '../state/store.ts';
 import { Field, NumberField } from './FormFields.tsx';
 import { PromptTagNotes } from './PromptTagNotes.tsx';
 import { SamplerSettings, SeedExtras } from './SeedExtras.tsx';
 import { TokenCounter } from './TokenCounter.tsx';
+import { HiresFix } from './HiresFix.tsx';
+import { Img2imgInput } from './Img2imgInput.tsx';
+import { formatSeeds } from './format.ts';
 import './GenerationForm.css';
+
+const MODES: { mode: GenerationMode; label: string }[] = [
+  { mode: 'txt2img', label: 'txt2img' },
+  { mode: 'img2img', label: 'img2img' },
+];
+
+/** A1111's tabs: arrow keys move between them, as a tab list does. */
+function ModeTabs({ mode, panelId }: { mode: GenerationMode; panelId: string }) {
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    if (event.key !== 'ArrowLeft' && event.key !== 'ArrowRight') return;
+    event.preventDefault();
+    const next = mode === 'txt2img' ? 'img2img' : 'txt2img';
+    setMode(next);
+    event.currentTarget.querySelector<HTMLButtonElement>(`[data-mode="${next}"]`)?.focus();
+  };
+  return (
+    <div className="mode-tabs" role="tablist" aria-label="Generation mode" data-testid="mode-tabs" onKeyDown={onKeyDown}>
+      {MODES.map((m) => (
+        <button
+          key={m.mode}
+          type="button"
+          role="tab"
+          className="mode-tab"
+          data-mode={m.mode}
+          aria-selected={mode === m.mode}
+          aria-controls={panelId}
+          tabIndex={mode === m.mode ? 0 : -1}
+          onClick={() => setMode(m.mode)}
+        >
+          {m.label}
+        </button>
+      ))}
+    </div>
+  );
+}
 
 /** Ctrl+Enter (Cmd+Enter on macOS) anywhere in the form generates, as in A1111. */
 function onFormKeyDown(event: KeyboardEvent<HTMLFormElement>): void {
@@ -22,6 +61,7 @@ export function GenerationForm() {
   const params = useStudio((s) => s.generation.params);
   const status = useStudio((s) => s.generation.status);
   const lastSeed = useStudio((s) => s.generation.lastSeed);
+  const lastSeeds = useStudio((s) => s.generation.lastSeeds);
   const info = useStudio((s) => s.model.info);
   const modelReady = useStudio((s) => s.model.status === 'ready');
   const id = useId();
@@ -39,6 +79,7 @@ export function GenerationForm() {
         void generate();
       }}
     >
+      <ModeTabs mode={params.mode} panelId={`${id}-mode-panel`} />
       <div className="field">
         <div className="field-label-row">
           <label className="field-label" htmlFor={`${id}-prompt`}>
@@ -69,6 +110,10 @@ export function GenerationForm() {
           data-testid="negative-prompt"
           onChange={(e) => setParams({ negativePrompt: e.currentTarget.value })}
         />
+      </div>
+
+      <div id={`${id}-mode-panel`} role="tabpanel" aria-label={params.mode === 'img2img' ? 'img2img settings' : 'txt2img settings'} className="mode-panel" data-mode={params.mode}>
+        {params.mode === 'img2img' ? <Img2imgInput /> : <HiresFix />}
       </div>
 
       <div className="param-grid">
@@ -171,10 +216,16 @@ export function GenerationForm() {
           </div>
           {lastSeed !== null && (
             <p className="seed-last">
-              <span className="muted">Last seed</span>{' '}
-              <span className="mono" data-testid="last-seed">
-                {lastSeed}
-              </span>
+              <span className="muted">{lastSeeds.length > 1 ? 'Last seeds' : 'Last seed'}</span>{' '}
+              {lastSeeds.length > 1 ? (
+                <span className="mono" data-testid="last-seeds" title={lastSeeds.join(', ')}>
+                  {formatSeeds(lastSeeds)}
+                </span>
+              ) : (
+                <span className="mono" data-testid="last-seed">
+                  {lastSeed}
+                </span>
+              )}
               <button
                 type="button"
                 className="link-button"
