@@ -27,8 +27,8 @@ export type ImageDecoder = (file: Blob) => Promise<DecodedImage>;
 export function checkInitSize(width: number, height: number): void {
   if (width < 1 || height < 1) throw new StudioError('not-an-image', 'The image has no pixels.', { width, height });
   if (width * height > MAX_INIT_PIXELS) {
-    const mp = (n: number) => (n / 1e6).toFixed(1);
-    throw new StudioError('image-too-large', `The image is ${width}×${height} (${mp(width * height)} megapixels); img2img takes up to ${mp(MAX_INIT_PIXELS)} megapixels (4096×4096). Scale it down first.`, {
+    const mp = (n: number) => (n / 1e6).toFixed(2);
+    throw new StudioError('image-too-large', `The image is ${width}×${height}, ${mp(width * height)} megapixels; img2img takes up to ${mp(MAX_INIT_PIXELS)} (4096×4096). Scale it down first.`, {
       width,
       height,
       maxPixels: MAX_INIT_PIXELS,

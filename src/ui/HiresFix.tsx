@@ -3,7 +3,7 @@
  * strength, Upscale by / Resize width to / Resize height to, the size it goes "from … to …" (A1111's own
  * arithmetic, `hiresTarget`), and the optional Hires sampler and schedule type.
  */
-import { useId } from 'react';
+import { useId, useState } from 'react';
 import { hiresTarget } from '../core/diffusion/img2img/hires.ts';
 import { setParams } from '../state/actions/generation.ts';
 import { HIRES_UPSCALERS, SAME_SAMPLER, SAME_SCHEDULER, SAMPLER_LABELS, SCHEDULE_TYPE_LABELS, type GenerationParams } from '../state/generation-types.ts';
@@ -27,13 +27,15 @@ export function HiresFix() {
   const params = useStudio((s) => s.generation.params);
   const defaultSize = useStudio((s) => s.model.info?.defaultSize ?? 512);
   const step = useStudio((s) => s.model.info?.sizeStep ?? 8);
-  const id = useId();
   const ref = useOpenWhen(params.hiresEnabled);
+  // the fields exist only while the section is open: "Hires steps", "Resize width to", "Hires sampler" would
+  // otherwise share words with the form's Steps, Width and Sampler for anyone finding a field by its label
+  const [open, setOpen] = useState(false);
   const width = params.width ?? defaultSize;
   const height = params.height ?? defaultSize;
   const size = hiresSizeText(params, width, height);
   return (
-    <details className="gen-extra hires" ref={ref} data-testid="hires-fix" data-enabled={params.hiresEnabled}>
+    <details className="gen-extra hires" ref={ref} data-testid="hires-fix" data-enabled={params.hiresEnabled} onToggle={(e) => setOpen(e.currentTarget.open)}>
       <summary>
         Hires. fix
         {params.hiresEnabled && (
@@ -43,6 +45,15 @@ export function HiresFix() {
           </span>
         )}
       </summary>
+      {open && <HiresFields params={params} step={step} size={size} />}
+    </details>
+  );
+}
+
+function HiresFields({ params, step, size }: { params: GenerationParams; step: number; size: string }) {
+  const id = useId();
+  return (
+    <>
       <label className="hires-switch">
         <input type="checkbox" checked={params.hiresEnabled} data-testid="hires-enabled" onChange={(e) => setParams({ hiresEnabled: e.currentTarget.checked })} />
         Upscale with a second pass (hires fix)
@@ -93,6 +104,6 @@ export function HiresFix() {
       <p className="muted gen-extra-hint" data-testid="hires-size">
         {size}. Hires steps 0: as many as the first pass. Resize width/height to (0: off) replace Upscale by.
       </p>
-    </details>
+    </>
   );
 }
