@@ -6,21 +6,20 @@ import type { ProgressEvent } from '../core/progress.ts';
 import type { BackendChoice, ModelInfo } from '../engine/api.ts';
 import { Engine } from '../engine/engine.ts';
 import { parse } from './args.ts';
+import { extraRequestFields, GENERATE_EXTRA_OPTIONS, wholeArg } from './generate-options.ts';
 import { UsageError } from './errors.ts';
 import { fsModelSource } from './fs-model-source.ts';
 import { describePatch, parseHypernetworkArg } from './patch.ts';
 import { writeFileAtomic } from './write-file.ts';
 
 function int(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!/^-?\d+$/.test(value)) throw new UsageError(`--${name} must be a whole number (got "${value}")`);
-  return Number(value);
+  return wholeArg(value, name) ?? fallback;
 }
 
 function progressPrinter(): (e: ProgressEvent) => void {
   let last = '';
   return (e) => {
-    const line = e.phase === 'denoise' ? `image ${e.image + 1}/${e.images} step ${e.step}/${e.steps}` : e.phase === 'compile' ? `compiling ${e.model}` : e.phase;
+    const line = e.phase === 'denoise' ? `image ${e.image + 1}/${e.images}${e.pass ? ` pass ${e.pass.index}/${e.pass.count}` : ''} step ${e.step}/${e.steps}` : e.phase === 'compile' ? `compiling ${e.model}` : e.phase;
     if (line !== last && process.stderr.isTTY) process.stderr.write(`\r\x1b[K${line}`);
     last = line;
   };
@@ -48,7 +47,8 @@ export function describeLoad(info: ModelInfo): string {
 
 /**
  * `hnstudio generate --model DIR --prompt TEXT [--negative TEXT] [--sampler NAME] [--steps 20] [--cfg 7]
- *  [--seed N] [--width W] [--height H] [--batch-count N] [--hypernetwork FILE.pt[:STRENGTH]]…
+ *  [--seed N] [--width W] [--height H] [--batch-count N] [--hypernetwork FILE.pt[:STRENGTH]]… [img2img, hires
+ *  fix and A1111's other generation flags: generate-options.ts]
  *  [--backend cpu|wasm|webgpu] [--threads N] [--verbose] --out FILE.png` — the app's engine in Node: native
  *  onnxruntime on the CPU by default (no 4 GiB heap: full-size models run), onnxruntime-web's WASM on request.
  */
@@ -71,6 +71,7 @@ export async function generateCommand(args: string[]): Promise<void> {
       verbose: { type: 'boolean' },
       hypernetwork: { type: 'string', multiple: true },
       out: { type: 'string' },
+      ...GENERATE_EXTRA_OPTIONS,
     },
     [],
   );
@@ -87,6 +88,8 @@ export async function generateCommand(args: string[]): Promise<void> {
   // A1111: -1 means a random seed; the one used is printed and written into the PNG
   const seed = seedArg < 0 ? Math.floor(Math.random() * 0xffffffff) : seedArg;
 
+  // flags and the init image are checked before the model loads
+  const extra = await extraRequestFields(values);
   const threads = values.threads === undefined ? undefined : int(values.threads, 'threads', 1);
   const engine = engineFor(backend, threads);
   const onProgress = progressPrinter();
@@ -122,13 +125,14 @@ export async function generateCommand(args: string[]): Promise<void> {
       width: width ?? size,
       height: height ?? size,
       batchCount,
+      ...extra,
     },
     onProgress,
   );
   await engine.unloadModel();
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   for (const [i, image] of result.images.entries()) {
-    const path = batchCount === 1 ? values.out : values.out.replace(/(\.png)?$/i, `-${i}$1`);
+    const path = result.images.length === 1 ? values.out : values.out.replace(/(\.png)?$/i, `-${i}$1`);
     const png = encodePng({ width: image.width, height: image.height, data: new Uint8ClampedArray(image.rgba) }, { parameters: image.infotext });
     await writeFileAtomic(path, png);
     console.log(`wrote ${path} (seed ${image.seed})`);

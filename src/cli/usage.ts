@@ -32,7 +32,23 @@ export const COMMAND_USAGE = {
   --cfg X                      classifier-free guidance scale (default 7)
   --seed N                     seed; -1 or none draws one (printed and written into the PNG)
   --width W, --height H        image size (default: the model's)
-  --batch-count N              that many images, seeds S, S+1, …, written as OUT-0.png, OUT-1.png, …
+  --batch-count N              that many runs, seeds S, S+1, …; several images are written as OUT-0.png, …
+  --batch-size N               images per run (1 to 8; one U-Net call per step where the model allows)
+  --schedule-type NAME         A1111's Schedule type: Automatic (default), Karras, Exponential, …
+  --clip-skip N                condition on the text encoder's N-th layer from the end (default 1)
+  --ensd N                     Eta noise seed delta for ancestral/SDE noise (default 0)
+  --variation-seed N           A1111's variation seed (-1 draws one); with --variation-strength X (0 to 1)
+  --seed-resize-from WxH       draw the seed's noise as at that size ("Resize seed from")
+  --init-image FILE.png        img2img: start from this image (any size, fitted by --resize-mode)
+  --denoise X                  img2img's denoising strength, 0 to 1 (default 0.75; 0: the image through the VAE)
+  --resize-mode just|crop|fill  fit the init image: stretch (default), cover and crop, or fit and fill
+  --hires-scale X              hires fix: upscale the first pass by X (default 2; any --hires-* turns it on)
+  --hires-resize WxH           hires fix: to this size instead (one side 0 keeps the aspect)
+  --hires-steps N              the second pass's steps (default 0: the first pass's)
+  --hires-denoise X            the second pass's denoising strength (default 0.7)
+  --hires-upscaler NAME        Latent (default), "Latent (antialiased)", "Latent (bicubic)", "Latent (bicubic
+                               antialiased)", "Latent (nearest)", "Latent (nearest-exact)", None, Lanczos, Nearest
+  --hires-sampler NAME, --hires-schedule-type NAME   the second pass's (default: the first pass's)
   --backend cpu|wasm|webgpu    cpu: native onnxruntime (default); wasm: the browser's runtime (4 GiB heap, so
                                full-size models are refused); webgpu: native WebGPU (Dawn; needs a Vulkan GPU)
   --threads N                  onnxruntime threads (default: cpu all cores, wasm 1)

@@ -20,6 +20,8 @@ export type ProgressEvent =
       elapsedMs: number;
       etaMs: number;
       preview?: RgbaImage;
+      /** the hires fix's passes: 1 (at width × height) then 2 (upscaled); absent for a single-pass run */
+      pass?: { index: number; count: number };
     }
   | { phase: 'decode'; image: number; images: number };
 

@@ -114,8 +114,12 @@ export function planFor(backend: Backend, runtime: Runtime, probe: AdapterProbe,
 }
 
 /** Refuses a plan that does not fit, with its reasons (`model-too-large`). */
-export function requireFit(plan: BackendPlan): void {
-  if (!plan.fits) refuse(plan.reasons, plan.limits);
+export function requireFit(plan: BackendPlan, hires?: Size): void {
+  if (plan.fits) return;
+  if (!hires) refuse(plan.reasons, plan.limits);
+  // the hires fix's second pass: the fix is a smaller upscale, not a smaller first pass (details.hires says so)
+  const reasons = [`The hires fix's second pass at ${hires.width}x${hires.height} does not fit the loaded model:`, ...plan.reasons, 'Choose a smaller hires upscale or resize.'];
+  throw new StudioError('model-too-large', reasons.join(' '), { reasons, limits: plan.limits, hires });
 }
 
 export interface Size {

@@ -11,6 +11,7 @@ import type { Ort } from '../core/onnx/ort.ts';
 import type { Runtime } from '../core/onnx/runtime.ts';
 import type { ProgressEvent } from '../core/progress.ts';
 import type { BackendChoice, EngineApi, EngineFile, GenerateResponse, HypernetworkCard, LoadOptions, ModelInfo, ModelSpec, SizeRole, StackInfo, StackItem } from './api.ts';
+import { hiresSize } from '../core/diffusion/pipeline/passes.ts';
 import { chooseAtSize, chooseBackend, loadSizes, planFor, probeAdapter, requireFit, type AdapterProbe, type GpuLike } from './backend.ts';
 import type { BackendPlan } from '../core/diffusion/pipeline/memory-plan.ts';
 import { deviceLostError, lossWithin, LOSS_GRACE_MS, watchDevice, type DeviceWatch } from './device-watch.ts';
@@ -131,7 +132,12 @@ export class Engine implements EngineApi {
     try {
       const loss = this.deviceLoss;
       if (loss?.info) throw deviceLostError(loss.info);
-      if (this.sizePlan && Number.isInteger(request.width) && Number.isInteger(request.height)) requireFit(this.sizePlan(request.width, request.height));
+      if (this.sizePlan && Number.isInteger(request.width) && Number.isInteger(request.height)) {
+        requireFit(this.sizePlan(request.width, request.height));
+        // the hires fix's second pass runs at its own, larger size: the loaded model must fit that too
+        const hires = hiresSize(request);
+        if (hires) requireFit(this.sizePlan(hires.width, hires.height), hires);
+      }
       const generation = pipeline.generate(request, { signal: controller.signal, onProgress });
       // a run on a device lost mid-way may never settle: the loss ends it
       const result = loss ? await Promise.race([generation, loss.lost.then((info) => Promise.reject(deviceLostError(info)))]) : await generation;

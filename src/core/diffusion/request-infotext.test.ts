@@ -27,4 +27,19 @@ describe('requestInfotext', () => {
     expect(requestFields({ ...req, sampler: 'DDIM', ensd: 31337 })).toEqual({ scheduleType: 'Automatic' });
     expect(requestFields({ ...req, ensd: 31337 }).ensd).toBe(31337);
   });
+
+  it('writes img2img and hires fix fields where A1111 1.10 does (the first pass size), and reads them back', () => {
+    const img2img = requestInfotext({ ...req, init: { denoisingStrength: 0.55 } }, { seed: 1 }, model);
+    expect(img2img).toContain('Model: demo, Denoising strength: 0.55');
+    const hires = { upscaler: 'Latent (bicubic antialiased)', scale: 2, steps: 10, denoisingStrength: 0.7, sampler: 'DPM++ 2M', scheduleType: 'Karras' };
+    const text = requestInfotext({ ...req, clipSkip: 2, hires }, { seed: 4 }, model);
+    expect(text.split('\n')[1]).toBe(
+      'Steps: 20, Sampler: Euler a, Schedule type: Automatic, CFG scale: 7, Seed: 4, Size: 512x512, Model hash: abcdef0123, Model: demo, Denoising strength: 0.7, Clip skip: 2, Hires sampler: DPM++ 2M, Hires schedule type: Karras, Hires upscale: 2, Hires steps: 10, Hires upscaler: Latent (bicubic antialiased)',
+    );
+    const info = parseInfotext(text);
+    expect(readA1111Fields(info.params, info.prompt).fields).toMatchObject({ denoisingStrength: 0.7, hiresSampler: 'DPM++ 2M', hiresScheduleType: 'Karras', hiresUpscale: 2, hiresSteps: 10, hiresUpscaler: 'Latent (bicubic antialiased)' });
+    // a resize instead of a scale; hires steps 0 and the same sampler are not written
+    const resized = requestFields({ ...req, hires: { upscaler: 'Lanczos', scale: 2, resizeX: 768, resizeY: 0, steps: 0, denoisingStrength: 0.5, sampler: 'Euler a' } });
+    expect(resized).toEqual({ scheduleType: 'Automatic', denoisingStrength: 0.5, hiresResize: { width: 768, height: 0 }, hiresUpscaler: 'Lanczos' });
+  });
 });

@@ -83,11 +83,38 @@ export function resizeImage(mode: ResizeMode, im: RgbaImage, width: number, heig
 export function checkInitImage(im: RgbaImage): void {
   if (!(Number.isSafeInteger(im.width) && Number.isSafeInteger(im.height) && im.width >= 1 && im.height >= 1)) throw new StudioError('bad-request', `The init image has no pixels (${im.width}x${im.height}).`);
   if (im.width * im.height > MAX_INIT_PIXELS) throw new StudioError('image-too-large', `The init image is ${im.width}x${im.height}: more than ${MAX_INIT_PIXELS.toLocaleString('en')} pixels (4096x4096). Scale it down first.`, { width: im.width, height: im.height, maxPixels: MAX_INIT_PIXELS });
-  if (!(im.data instanceof Uint8ClampedArray || im.data instanceof Uint8Array) || im.data.length !== im.width * im.height * 4) throw new StudioError('bad-request', `The init image's pixel data is ${im.data?.length ?? 0} bytes; ${im.width}x${im.height} RGBA needs ${im.width * im.height * 4}.`);
+  const data: unknown = im.data;
+  if (!(data instanceof Uint8ClampedArray || data instanceof Uint8Array) || data.length !== im.width * im.height * 4) throw new StudioError('bad-request', `The init image's pixel data is ${im.data?.length ?? 0} bytes; ${im.width}x${im.height} RGBA needs ${im.width * im.height * 4}.`);
 }
 
 /** The init image flattened and fitted to width × height. */
 export function prepareInitImage(im: RgbaImage, width: number, height: number, mode: ResizeMode = 'just-resize'): RgbaImage {
   checkInitImage(im);
   return resizeImage(mode, flattenAlpha(im), width, height);
+}
+
+/** A1111's built-in image upscalers usable for the hires fix here (ESRGAN and friends are networks we do not ship). */
+export const IMAGE_UPSCALERS = ['None', 'Lanczos', 'Nearest'] as const;
+export type ImageUpscaler = (typeof IMAGE_UPSCALERS)[number];
+
+export function isImageUpscaler(name: string): name is ImageUpscaler {
+  return (IMAGE_UPSCALERS as readonly string[]).includes(name);
+}
+
+/**
+ * `resize_image(0, im, width, height, upscaler_name)`: with a real upscaler and a scale above 1, the upscaler's
+ * `upscale` (one `do_upscale` by the scale: Pillow LANCZOS or NEAREST to int(side · scale), then LANCZOS to the
+ * side · scale floored to a multiple of 8), then LANCZOS to the exact size; "None" is LANCZOS alone.
+ */
+export function upscaleImage(im: RgbaImage, width: number, height: number, upscaler: ImageUpscaler): RgbaImage {
+  let out = im;
+  const scale = Math.max(width / im.width, height / im.height);
+  if (upscaler !== 'None' && scale > 1) {
+    const destW = Math.floor((im.width * scale) / 8) * 8;
+    const destH = Math.floor((im.height * scale) / 8) * 8;
+    if (out.width < destW || out.height < destH) out = pilResize(out, Math.trunc(out.width * scale), Math.trunc(out.height * scale), upscaler === 'Lanczos' ? 'lanczos' : 'nearest');
+    if (out.width !== destW || out.height !== destH) out = pilResize(out, destW, destH, 'lanczos');
+  }
+  if (out.width !== width || out.height !== height) out = pilResize(out, width, height, 'lanczos');
+  return out;
 }

@@ -1,18 +1,21 @@
 /**
- * One generation: prompts encoded once, then for each image (or each batch of sweep images) the initial noise,
- * the sampler over the CFG'd U-Net and the VAE decode. Strengths come in with the call and go out as feeds;
+ * One generation: prompts encoded once (and an img2img init image once), then for each image (or each batch of
+ * sweep images) its passes (denoise-batch.ts: txt2img or img2img, then the hires fix's second pass) and the
+ * VAE decode. Strengths come in with the call and go out as feeds;
  * nothing here changes the pipeline's state, so a sweep is just a generation whose strength feeds differ per
  * batch row (batched) or per image (sequential).
  */
 import { StudioError } from '../../errors.ts';
 import type { ProgressFn, RgbaImage } from '../../progress.ts';
 import { applyEmphasis, flattenChunks, preparePrompts, PromptSyntaxError, type TokenizedPrompt } from '../prompt/index.ts';
-import { compVisModel, runSampler, type DiscreteSchedule } from '../schedulers/index.ts';
+import type { DiscreteSchedule } from '../schedulers/index.ts';
 import type { ClipTokenizer } from '../tokenizer/index.ts';
 import type { TensorResidency } from '../../onnx/residency.ts';
-import { latentPreview } from './image.ts';
+import { prepareInitImage } from '../img2img/init-image.ts';
+import { denoiseBatch, type BatchContext } from './denoise-batch.ts';
+import { hiresPlan, img2imgPass, txt2imgPass } from './passes.ts';
 import type { TextEncoderModel } from './networks.ts';
-import { batchNoise, variationSeeds } from './image-noise.ts';
+import { variationSeeds } from './image-noise.ts';
 import { checkRequest } from './request-check.ts';
 import { planSweep, type SweepReport } from './sweep.ts';
 import type { ContextUploads, GeneratedImage, GenerateRequest, GenerateResult, PipelineInfo } from './types.ts';
@@ -43,11 +46,6 @@ export interface GenerationOptions {
   onProgress?: ProgressFn;
 }
 
-/** Resolves on the next macrotask: session runs may settle through microtasks only, starving messages. */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
 async function encodePrompt(parts: GenerationParts, p: TokenizedPrompt, clipSkip: number): Promise<Float32Array> {
   const { ids, weights, chunkCount } = flattenChunks(p, { eosId: parts.tokenizer.eosId, padId: parts.padId });
   const chunks = Array.from({ length: chunkCount }, (_, i) => Array.from(ids.subarray(i * 77, (i + 1) * 77)));
@@ -57,7 +55,6 @@ async function encodePrompt(parts: GenerationParts, p: TokenizedPrompt, clipSkip
 
 export async function generate(parts: GenerationParts, req: GenerateRequest, { strengths, signal, onProgress }: GenerationOptions): Promise<GenerateResult> {
   const { dims, sampling } = checkRequest(req, parts.info, parts.unet.size, parts.schedule);
-  const { sampler, plan: samplerPlan } = sampling;
   const cancelled = () => {
     if (signal?.aborted) throw new StudioError('cancelled', 'Generation was cancelled.');
   };
@@ -73,66 +70,37 @@ export async function generate(parts: GenerationParts, req: GenerateRequest, { s
   const cond = await encodePrompt(parts, prepared.positive, req.clipSkip ?? 1);
   const uncond = await encodePrompt(parts, prepared.negative, req.clipSkip ?? 1);
   const tokens = prepared.positive.chunks.length * 77;
+  // img2img: the init image fitted, flattened and encoded once; every image of the run starts from it
+  const init = req.init;
+  const initLatent = init ? await parts.encode(prepareInitImage(init.image, req.width, req.height, init.resizeMode), 'img2img') : undefined;
   const encodeMs = performance.now() - t0;
   cancelled();
 
   const images: GeneratedImage[] = [];
   const totals = { denoiseMs: 0, decodeMs: 0, unetCalls: 0 };
   const uploads: ContextUploads = { residency: 'cpu', contextBytes: 0, contextBytesPerEval: 0 };
-  const unet = parts.unet;
-  const model = unet.model;
-
-  /** denoises `seeds.length` images at once, hypernetwork i at perImage[i] (one value, or one per image) */
-  const denoise = async (seeds: number[], perImage: readonly (readonly number[])[], image: number, count: number): Promise<Float32Array[]> => {
-    const n = seeds.length;
-    const batchDims = [n, ...dims.slice(1)];
-    const feeds = unet.strengthFeeds(perImage);
-    const condFeeds = await unet.contextFeeds(cond, tokens, n, feeds);
-    const uncondFeeds = await unet.contextFeeds(uncond, tokens, n, feeds);
-    // held for every step (uploaded once on WebGPU), freed however the run ends
-    const contexts = model.holdContexts(condFeeds, uncondFeeds, n, tokens, await parts.residency());
-    uploads.residency = contexts.residency;
-    uploads.contextBytes = Math.max(uploads.contextBytes, contexts.bytes);
-    uploads.contextBytesPerEval = Math.max(uploads.contextBytesPerEval, contexts.bytesPerEval);
-    try {
-      const denoiser = compVisModel(parts.schedule, async (xIn, t) => {
-        totals.unetCalls++;
-        return model.eps(xIn, batchDims, t, contexts, feeds);
-      }, req.cfgScale);
-      const { rng, brownian } = batchNoise(req, dims.slice(1), seeds, sampler, samplerPlan);
-      const per = rng.perImage;
-      const start = performance.now();
-      const latent = await runSampler(sampler, {
-        schedule: parts.schedule,
-        steps: req.steps,
-        plan: samplerPlan,
-        noise: rng.next(),
-        nextNoise: () => rng.next(),
-        ...(brownian ? { brownian } : {}),
-        model: denoiser,
-        onStep: async ({ step, steps, x }) => {
-          const elapsedMs = performance.now() - start;
-          const every = req.previewEvery ?? 0;
-          // a batch previews its first image; latents up to 32×32 are decoded, larger ones get A1111's cheap map
-          const [, c, h, w] = dims as [number, number, number, number];
-          const preview = every > 0 && step % every === 0 && step < steps ? (h * w <= 32 * 32 ? await parts.decode(x.subarray(0, per), dims) : latentPreview(x.subarray(0, per), c, h, w)) : undefined;
-          onProgress?.({ phase: 'denoise', image, images: count, step, steps, elapsedMs, etaMs: (elapsedMs / step) * (steps - step), preview });
-          // let the realm's event loop run: a worker's cancel message arrives as a macrotask
-          await yieldToEventLoop();
-          cancelled();
-        },
-      });
-      totals.denoiseMs += performance.now() - start;
-      return Array.from({ length: n }, (_, k) => latent.slice(k * per, (k + 1) * per));
-    } finally {
-      contexts.dispose();
-    }
+  const hires = req.hires ? hiresPlan(req, req.hires, parts.schedule, dims) : undefined;
+  const ctx: BatchContext = {
+    parts,
+    req,
+    cond,
+    uncond,
+    tokens,
+    first: init ? img2imgPass(parts.schedule, sampling, dims, req.steps, init.denoisingStrength) : txt2imgPass(sampling, dims),
+    ...(hires ? { hires } : {}),
+    ...(initLatent ? { initLatent } : {}),
+    totals,
+    uploads,
+    ...(onProgress ? { onProgress } : {}),
+    cancelled,
   };
+  const outDims = hires ? hires.pass.dims : dims;
+  const denoise = (seeds: number[], perImage: readonly (readonly number[])[], image: number, count: number) => denoiseBatch(ctx, seeds, perImage, image, count);
   const decode = async (latent: Float32Array, seed: number, image: number, count: number, strength?: number) => {
     onProgress?.({ phase: 'decode', image, images: count });
     const d0 = performance.now();
     const subseed = variationSeeds(req, [seed])?.[0];
-    images.push({ image: await parts.decode(latent, dims), seed, latent, ...(strength === undefined ? {} : { strength }), ...(subseed === undefined ? {} : { subseed }) });
+    images.push({ image: await parts.decode(latent, outDims), seed, latent, ...(strength === undefined ? {} : { strength }), ...(subseed === undefined ? {} : { subseed }) });
     totals.decodeMs += performance.now() - d0;
     cancelled();
   };
@@ -163,7 +131,7 @@ export async function generate(parts: GenerationParts, req: GenerateRequest, { s
   } else {
     const { strengths: values, index } = sweep;
     const swept = (list: readonly number[]) => stack.map((s, i) => (i === index ? list : s));
-    let plan = planSweep({ count: values.length, width: req.width, height: req.height, backend: parts.info.backend, dynamicBatch: parts.info.dynamicBatch, perImageStrength: unet.perImageStrength, requested: sweep.mode });
+    let plan = planSweep({ count: values.length, width: req.width, height: req.height, backend: parts.info.backend, dynamicBatch: parts.info.dynamicBatch, perImageStrength: parts.unet.perImageStrength, requested: sweep.mode });
     if (plan.mode === 'batched') {
       let latents: Float32Array[] | null = null;
       try {

@@ -5,7 +5,7 @@
  * range, seeded by the image seeds (A1111 does not add ENSD there).
  */
 import { ImageRng } from '../noise/index.ts';
-import { createBrownianNoise, type BrownianNoiseFn, type SamplerDef, type SamplerPlan } from '../schedulers/index.ts';
+import { brownianRange, createBrownianNoise, type BrownianNoiseFn, type SamplerDef } from '../schedulers/index.ts';
 import type { GenerateRequest } from './types.ts';
 
 export interface BatchNoise {
@@ -22,7 +22,8 @@ export function variationSeeds(req: GenerateRequest, seeds: readonly number[]): 
   return seeds.map((s) => base + (s - req.seed));
 }
 
-export function batchNoise(req: GenerateRequest, shape: readonly number[], seeds: number[], sampler: SamplerDef, plan: SamplerPlan): BatchNoise {
+/** The noise of one batch; the SDE samplers' Brownian tree spans `brownianSigmas` (img2img: the full schedule). */
+export function batchNoise(req: GenerateRequest, shape: readonly number[], seeds: number[], sampler: SamplerDef, brownianSigmas: ArrayLike<number>): BatchNoise {
   const subseeds = variationSeeds(req, seeds);
   const from = req.seedResizeFrom;
   const rng = new ImageRng({
@@ -34,8 +35,7 @@ export function batchNoise(req: GenerateRequest, shape: readonly number[], seeds
   });
   const out: BatchNoise = subseeds ? { rng, subseeds } : { rng };
   if (sampler.meta.brownian) {
-    const positive = Array.from(plan.sigmas).filter((s) => s > 0);
-    out.brownian = createBrownianNoise({ seeds, shape, sigmaMin: Math.min(...positive), sigmaMax: Math.max(...plan.sigmas) });
+    out.brownian = createBrownianNoise({ seeds, shape, ...brownianRange(brownianSigmas) });
   }
   return out;
 }

@@ -4,6 +4,10 @@
  */
 import { StudioError } from '../../errors.ts';
 import { samplingPlan, type DiscreteSchedule, type SamplingPlan } from '../schedulers/index.ts';
+import { LATENT_UPSCALE_MODES } from '../img2img/hires.ts';
+import { checkInitImage, IMAGE_UPSCALERS, RESIZE_MODES } from '../img2img/init-image.ts';
+import { isHiresUpscaler } from './hires-upscale.ts';
+import { hiresSize } from './passes.ts';
 import { MAX_SWEEP } from './sweep.ts';
 import type { GenerateRequest, PipelineInfo } from './types.ts';
 
@@ -27,6 +31,32 @@ function checkNoiseFields(req: GenerateRequest): void {
   if (from && !(isWhole(from.width, 0, 2048) && isWhole(from.height, 0, 2048))) bad(`Resize seed from must be whole numbers of pixels from 0 (off) to 2048 (got ${from.width}x${from.height}).`);
 }
 
+/** img2img's init and the hires fix's options: A1111's ranges, names from its lists, sizes the model takes. */
+function checkImg2imgAndHires(req: GenerateRequest, info: PipelineInfo): void {
+  const init = req.init;
+  if (init) {
+    if (typeof init !== 'object' || !init.image) bad('img2img needs an init image.');
+    const d = init.denoisingStrength;
+    if (!(Number.isFinite(d) && d >= 0 && d <= 1)) bad(`Denoising strength must be from 0 to 1 (got ${d}).`);
+    if (init.resizeMode !== undefined && !RESIZE_MODES.includes(init.resizeMode)) bad(`Resize mode must be one of ${RESIZE_MODES.join(', ')} (got ${JSON.stringify(String(init.resizeMode).slice(0, 40))}).`);
+    checkInitImage(init.image);
+  }
+  const hires = req.hires;
+  if (!hires) return;
+  if (init) bad('The hires fix is for txt2img; an img2img request cannot have one.');
+  if (typeof hires.upscaler !== 'string' || !isHiresUpscaler(hires.upscaler)) bad(`Hires upscaler must be one of ${[...Object.keys(LATENT_UPSCALE_MODES), ...IMAGE_UPSCALERS].join(', ')} (got ${JSON.stringify(String(hires.upscaler).slice(0, 60))}).`);
+  const d = hires.denoisingStrength;
+  if (!(Number.isFinite(d) && d >= 0 && d <= 1)) bad(`Hires denoising strength must be from 0 to 1 (got ${d}).`);
+  if (hires.steps !== undefined && !isWhole(hires.steps, 0, 150)) bad(`Hires steps must be a whole number from 0 (the first pass's) to 150 (got ${hires.steps}).`);
+  for (const [what, v] of [['Resize width to', hires.resizeX], ['Resize height to', hires.resizeY]] as const) {
+    if (v !== undefined && !isWhole(v, 0, 4096)) bad(`Hires "${what}" must be a whole number of pixels from 0 (off) to 4096 (got ${v}).`);
+  }
+  if (!hires.resizeX && !hires.resizeY && !(Number.isFinite(hires.scale) && hires.scale >= 1 && hires.scale <= 4)) bad(`Hires "Upscale by" must be from 1 to 4 (got ${hires.scale}).`);
+  const size = hiresSize(req, info.vaeScale)!;
+  if (size.width < info.sizeStep || size.height < info.sizeStep || size.width > 4096 || size.height > 4096) bad(`The hires fix would generate at ${size.width}x${size.height}; it must be from ${info.sizeStep} to 4096 pixels a side.`);
+  if (size.width % info.sizeStep !== 0 || size.height % info.sizeStep !== 0) bad(`The hires fix would generate at ${size.width}x${size.height}; this model needs multiples of ${info.sizeStep}: choose an upscale or resize that gives them.`);
+}
+
 /** Validates a request against the model; returns the latent dims [1, C, h, w] and the sampling plan. */
 export function checkRequest(req: GenerateRequest, info: PipelineInfo, stackSize: number, schedule: DiscreteSchedule): { dims: number[]; sampling: SamplingPlan } {
   const { vaeScale, latentChannels, sizeStep } = info;
@@ -41,6 +71,7 @@ export function checkRequest(req: GenerateRequest, info: PipelineInfo, stackSize
     if (!Number.isInteger(v) || v % sizeStep !== 0 || v < sizeStep || v > 2048) bad(`${what} must be a multiple of ${sizeStep} from ${sizeStep} to 2048 for this model (got ${v}).`);
   }
   checkNoiseFields(req);
+  checkImg2imgAndHires(req, info);
   const sweep = req.sweep;
   if (sweep) {
     if (stackSize === 0) bad('A strength sweep needs a hypernetwork in the stack.');
