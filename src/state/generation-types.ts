@@ -5,6 +5,7 @@ import type { UiError } from './errors.ts';
 import type { SweepInfo } from '../engine/api.ts';
 import type { ResizeMode } from '../core/diffusion/pipeline/types.ts';
 import { DEFAULT_LATENT_UPSCALER, LATENT_UPSCALE_MODES } from '../core/diffusion/img2img/hires.ts';
+import { IMAGE_UPSCALERS } from '../core/diffusion/img2img/init-image.ts';
 
 export type { ResizeMode };
 
@@ -19,10 +20,10 @@ export const RESIZE_MODES: readonly { value: ResizeMode; label: string }[] = [
 ];
 
 /**
- * "Hires upscaler" choices: A1111's latent modes (in its order), then the plain image upscalers the pipeline
- * has (no ESRGAN: those are networks A1111 downloads).
+ * "Hires upscaler" choices in A1111's order: its latent modes, then the image upscalers the pipeline has
+ * (None, Lanczos, Nearest; no ESRGAN: those are networks A1111 downloads).
  */
-export const HIRES_UPSCALERS: readonly string[] = [...Object.keys(LATENT_UPSCALE_MODES), 'Lanczos', 'Nearest'];
+export const HIRES_UPSCALERS: readonly string[] = [...Object.keys(LATENT_UPSCALE_MODES), ...IMAGE_UPSCALERS];
 
 /** A1111's "Hires sampler" / "Hires schedule type" first choice: the first pass's own. */
 export const SAME_SAMPLER = 'Use same sampler';
@@ -104,7 +105,7 @@ export interface GenerationProgress {
   etaMs: number | null;
   /** 0…1 over the whole batch */
   fraction: number;
-  /** the pass of a hires fix run (index 0: the first pass), when the engine reports passes */
+  /** the pass of a hires fix run (index 1: the first, 2: the hires pass), as the engine reports it */
   pass?: { index: number; count: number };
 }
 

@@ -16,7 +16,7 @@ import './GenerationOutput.css';
 function passLabel(p: GenerationProgress): string {
   if (!p.pass) return '';
   const { index, count } = p.pass;
-  return index > 0 ? `Hires pass (${index + 1} of ${count}) · ` : `Pass ${index + 1} of ${count} · `;
+  return index > 1 ? `Hires pass (${index} of ${count}) · ` : `Pass ${index} of ${count} · `;
 }
 
 export function progressLabel(p: GenerationProgress): string {
@@ -53,7 +53,7 @@ export function GenerationOutput() {
           data-phase={progress.phase}
           data-step={progress.step}
           data-steps={progress.steps}
-          data-pass={progress.pass ? `${progress.pass.index + 1}/${progress.pass.count}` : undefined}
+          data-pass={progress.pass ? `${progress.pass.index}/${progress.pass.count}` : undefined}
         >
           <div className="run-progress-line">
             <p role="status" aria-live="polite" data-testid="progress-label">

@@ -214,15 +214,6 @@ async function run(token: number, request: GenerateRequest, started: number, bac
 /** Images a run makes: batch count × batch size (a sweep: one per strength, reported by its progress). */
 const imagesOf = (request: GenerateRequest): number => request.batchCount * (request.batchSize ?? 1);
 
-/**
- * The hires pass a denoise event is from, when the engine says (`pass` on the event: the pipeline's side of
- * issue 14 adds it; read defensively so the form works with and without it).
- */
-function passOf(event: ProgressEvent): { index: number; count: number } | null {
-  const pass = (event as { pass?: unknown }).pass as { index?: unknown; count?: unknown } | undefined;
-  return pass && typeof pass.index === 'number' && typeof pass.count === 'number' && pass.count > 1 ? { index: pass.index, count: pass.count } : null;
-}
-
 function toProgress(event: ProgressEvent, previous: GenerationProgress | null, request: GenerateRequest): GenerationProgress | null {
   const images = imagesOf(request);
   const base = previous ?? { phase: 'encode', image: 0, images, step: 0, steps: request.steps, elapsedMs: 0, etaMs: null, fraction: 0 };
@@ -230,9 +221,10 @@ function toProgress(event: ProgressEvent, previous: GenerationProgress | null, r
     case 'encode':
       return { ...base, phase: 'encode', fraction: 0 };
     case 'denoise': {
-      const pass = passOf(event);
+      // the hires fix's pass (1 then 2); absent for one-pass runs
+      const { pass } = event;
       return {
-        ...(pass ? { pass } : {}),
+        ...(pass ? { pass: { index: pass.index, count: pass.count } } : {}),
         phase: 'denoise',
         image: event.image,
         images: event.images,

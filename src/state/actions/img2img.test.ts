@@ -163,8 +163,8 @@ describe('seeds and progress', () => {
     setParams({ ...fixed, hiresEnabled: true });
     const run = generate();
     await vi.waitFor(() => expect(engine.generate).toHaveBeenCalled());
-    report({ phase: 'denoise', image: 0, images: 1, step: 3, steps: 10, elapsedMs: 1, etaMs: 1, pass: { index: 1, count: 2 } } as ProgressEvent);
-    expect(gen().progress).toMatchObject({ phase: 'denoise', step: 3, pass: { index: 1, count: 2 } });
+    report({ phase: 'denoise', image: 0, images: 1, step: 3, steps: 10, elapsedMs: 1, etaMs: 1, pass: { index: 2, count: 2 } });
+    expect(gen().progress).toMatchObject({ phase: 'denoise', step: 3, pass: { index: 2, count: 2 } });
     report({ phase: 'denoise', image: 0, images: 1, step: 4, steps: 10, elapsedMs: 1, etaMs: 1 });
     expect(gen().progress?.pass).toBeUndefined();
     finish();
