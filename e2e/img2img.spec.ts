@@ -11,22 +11,15 @@ import { expect, test, type Page } from '@playwright/test';
 import { encodePng } from '../src/core/formats/png.ts';
 import { parseA1111, pngTextChunks } from './support/a1111-parameters.ts';
 import { demoHypernetwork } from './support/demo-hypernetworks.ts';
-import { downloadResult, fillForm, openStudio, REFERENCE_FORM, resultNames, waitForModel, waitForNewResults, type DownloadedImage } from './support/generation-page.ts';
+import { fillForm, openStudio, REFERENCE_FORM, resultNames, waitForModel, waitForNewResults } from './support/generation-page.ts';
 import { dropFiles } from './support/inspector-page.ts';
 import { failOnPageErrors, shot } from './support/screens.ts';
-import { dropHypernetworks, expectDifferent, expectSame, stackPanel, stackRow, waitForStack } from './support/stack-page.ts';
+import { dropHypernetworks, expectDifferent, expectSame, generateImage as generate, stackPanel, stackRow, waitForStack } from './support/stack-page.ts';
 
 failOnPageErrors();
 
 const form = (page: Page) => page.getByRole('form', { name: 'Generation settings' });
 const tab = (page: Page, name: 'txt2img' | 'img2img') => page.getByRole('tab', { name });
-
-async function generate(page: Page, timeout = 240_000): Promise<DownloadedImage> {
-  const before = await resultNames(page);
-  await page.getByTestId('generate').click();
-  await waitForNewResults(page, before, timeout);
-  return downloadResult(page);
-}
 
 /** The first result's PNG as the browser saved it. */
 async function downloadBytes(page: Page): Promise<{ name: string; bytes: Buffer }> {

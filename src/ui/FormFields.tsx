@@ -12,6 +12,21 @@ export function Field({ id, label, wide, children }: { id: string; label: string
   );
 }
 
+/** A labelled select of plain text choices (value = label). */
+export function SelectField({ id, label, testId, value, options, onChange }: { id: string; label: string; testId: string; value: string; options: readonly string[]; onChange: (value: string) => void }) {
+  return (
+    <Field id={id} label={label} wide>
+      <select id={id} className="select" value={value} data-testid={testId} onChange={(e) => onChange(e.currentTarget.value)}>
+        {options.map((option) => (
+          <option key={option} value={option}>
+            {option}
+          </option>
+        ))}
+      </select>
+    </Field>
+  );
+}
+
 export interface NumberFieldProps {
   id: string;
   label: string;

@@ -4,7 +4,7 @@ import { setMode } from '../state/actions/img2img.ts';
 import { setPrompt } from '../state/actions/prompt.ts';
 import { SAMPLER_LABELS, SCHEDULE_TYPE_LABELS, type GenerationMode } from '../state/generation-types.ts';
 import { useStudio } from '../state/store.ts';
-import { Field, NumberField } from './FormFields.tsx';
+import { NumberField, SelectField } from './FormFields.tsx';
 import { PromptTagNotes } from './PromptTagNotes.tsx';
 import { SamplerSettings, SeedExtras } from './SeedExtras.tsx';
 import { TokenCounter } from './TokenCounter.tsx';
@@ -117,36 +117,8 @@ export function GenerationForm() {
         {params.mode === 'img2img' && <Img2imgInput />}
 
         <div className="param-grid">
-          <Field id={`${id}-sampler`} label="Sampler" wide>
-            <select
-              id={`${id}-sampler`}
-              className="select"
-              value={params.sampler}
-              data-testid="sampler"
-              onChange={(e) => setParams({ sampler: e.currentTarget.value })}
-            >
-              {SAMPLER_LABELS.map((label) => (
-                <option key={label} value={label}>
-                  {label}
-                </option>
-              ))}
-            </select>
-          </Field>
-          <Field id={`${id}-schedule`} label="Schedule type" wide>
-            <select
-              id={`${id}-schedule`}
-              className="select"
-              value={params.scheduleType}
-              data-testid="schedule-type"
-              onChange={(e) => setParams({ scheduleType: e.currentTarget.value })}
-            >
-              {SCHEDULE_TYPE_LABELS.map((label) => (
-                <option key={label} value={label}>
-                  {label}
-                </option>
-              ))}
-            </select>
-          </Field>
+          <SelectField id={`${id}-sampler`} label="Sampler" testId="sampler" value={params.sampler} options={SAMPLER_LABELS} onChange={(sampler) => setParams({ sampler })} />
+          <SelectField id={`${id}-schedule`} label="Schedule type" testId="schedule-type" value={params.scheduleType} options={SCHEDULE_TYPE_LABELS} onChange={(scheduleType) => setParams({ scheduleType })} />
           <NumberField id={`${id}-steps`} label="Steps" testId="steps" value={params.steps} min={1} max={150} step={1} onChange={(steps) => setParams({ steps })} />
           <NumberField id={`${id}-cfg`} label="CFG scale" testId="cfg" value={params.cfgScale} min={1} max={30} step={0.5} onChange={(cfgScale) => setParams({ cfgScale })} />
           <NumberField

@@ -8,7 +8,7 @@ import { hiresTarget } from '../core/diffusion/img2img/hires.ts';
 import { setParams } from '../state/actions/generation.ts';
 import { HIRES_UPSCALERS, SAME_SAMPLER, SAME_SCHEDULER, SAMPLER_LABELS, SCHEDULE_TYPE_LABELS, type GenerationParams } from '../state/generation-types.ts';
 import { useStudio } from '../state/store.ts';
-import { Field, NumberField, SliderField } from './FormFields.tsx';
+import { NumberField, SelectField, SliderField } from './FormFields.tsx';
 import { useOpenWhen } from './SeedExtras.tsx';
 
 /** "from 64×64 to 128×128", or why the sizes give none. */
@@ -59,15 +59,7 @@ function HiresFields({ params, step, size }: { params: GenerationParams; step: n
         Upscale with a second pass (hires fix)
       </label>
       <div className="param-grid">
-        <Field id={`${id}-upscaler`} label="Upscaler" wide>
-          <select id={`${id}-upscaler`} className="select" value={params.hiresUpscaler} data-testid="hires-upscaler" onChange={(e) => setParams({ hiresUpscaler: e.currentTarget.value })}>
-            {HIRES_UPSCALERS.map((u) => (
-              <option key={u} value={u}>
-                {u}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <SelectField id={`${id}-upscaler`} label="Upscaler" testId="hires-upscaler" value={params.hiresUpscaler} options={HIRES_UPSCALERS} onChange={(hiresUpscaler) => setParams({ hiresUpscaler })} />
         <NumberField id={`${id}-steps`} label="Hires steps" testId="hires-steps" value={params.hiresSteps} min={0} max={150} step={1} onChange={(hiresSteps) => setParams({ hiresSteps })} />
         <SliderField
           id={`${id}-denoise`}
@@ -82,24 +74,15 @@ function HiresFields({ params, step, size }: { params: GenerationParams; step: n
         <NumberField id={`${id}-scale`} label="Upscale by" testId="hires-scale" value={params.hiresScale} min={1} max={4} step={0.05} onChange={(hiresScale) => setParams({ hiresScale })} />
         <NumberField id={`${id}-rx`} label="Resize width to" testId="hires-resize-x" value={params.hiresResizeX} min={0} max={2048} step={step} onChange={(hiresResizeX) => setParams({ hiresResizeX })} />
         <NumberField id={`${id}-ry`} label="Resize height to" testId="hires-resize-y" value={params.hiresResizeY} min={0} max={2048} step={step} onChange={(hiresResizeY) => setParams({ hiresResizeY })} />
-        <Field id={`${id}-sampler`} label="Hires sampler" wide>
-          <select id={`${id}-sampler`} className="select" value={params.hiresSampler} data-testid="hires-sampler" onChange={(e) => setParams({ hiresSampler: e.currentTarget.value })}>
-            {[SAME_SAMPLER, ...SAMPLER_LABELS].map((label) => (
-              <option key={label} value={label}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field id={`${id}-schedule`} label="Hires schedule type" wide>
-          <select id={`${id}-schedule`} className="select" value={params.hiresScheduleType} data-testid="hires-schedule-type" onChange={(e) => setParams({ hiresScheduleType: e.currentTarget.value })}>
-            {[SAME_SCHEDULER, ...SCHEDULE_TYPE_LABELS].map((label) => (
-              <option key={label} value={label}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <SelectField id={`${id}-sampler`} label="Hires sampler" testId="hires-sampler" value={params.hiresSampler} options={[SAME_SAMPLER, ...SAMPLER_LABELS]} onChange={(hiresSampler) => setParams({ hiresSampler })} />
+        <SelectField
+          id={`${id}-schedule`}
+          label="Hires schedule type"
+          testId="hires-schedule-type"
+          value={params.hiresScheduleType}
+          options={[SAME_SCHEDULER, ...SCHEDULE_TYPE_LABELS]}
+          onChange={(hiresScheduleType) => setParams({ hiresScheduleType })}
+        />
       </div>
       <p className="muted gen-extra-hint" data-testid="hires-size">
         {size}. Hires steps 0: as many as the first pass. Resize width/height to (0: off) replace Upscale by.
