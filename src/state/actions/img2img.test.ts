@@ -114,6 +114,13 @@ describe('the request', () => {
     expect(request).toMatchObject({ width: 64, height: 64 });
   });
 
+  it('a strength sweep in img2img carries the input image too (the same request, one image per strength)', async () => {
+    await setInitImageFile(file('in.png'), fakeDecoder(64, 64));
+    setParams({ ...fixed, mode: 'img2img', denoisingStrength: 0.4 });
+    await generate({ sweep: { index: 0, strengths: [0, 1] } });
+    expect(engine.generate.mock.calls[0]![0]).toMatchObject({ sweep: { index: 0, strengths: [0, 1] }, init: { denoisingStrength: 0.4 } });
+  });
+
   it('img2img without an input image does not run and says what is missing', async () => {
     setMode('img2img');
     await generate();
