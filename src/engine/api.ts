@@ -148,8 +148,12 @@ export interface EngineApi {
    * Generates `batchCount` images one after another (seeds seed, seed+1, …). Progress: `encode`, then
    * `denoise` per step (with a preview every `previewEvery` steps), then `decode` per image. With
    * `request.sweep`, one image per strength of that stack entry, all with `seed`, batched where the model and
-   * memory allow; `response.sweep` says how it ran.
-   * @throws StudioError `cancelled` after `cancel()`, `bad-request`, `bad-prompt`, `out-of-memory`, `device-lost`
+   * memory allow; `response.sweep` says how it ran. With `request.init` (img2img) the image is fitted, encoded
+   * once and noised to its denoising strength (the VAE encoder opens on first use); with `request.hires` each
+   * image runs a second pass at the upscaled size, and `denoise` events carry `pass: { index, count }`.
+   * @throws StudioError `cancelled` after `cancel()`, `bad-request`, `bad-prompt`, `out-of-memory`, `device-lost`,
+   *   `model-too-large` (the size, or the hires pass's: details.hires), `no-vae-encoder` (img2img or an image hires
+   *   upscaler on a model without vae_encoder), `image-too-large` (an init image over 4096² pixels)
    */
   generate(request: GenerateRequest, onProgress?: (event: ProgressEvent) => void): Promise<GenerateResponse>;
 

@@ -58,6 +58,8 @@ export async function generate(parts: GenerationParts, req: GenerateRequest, { s
   const cancelled = () => {
     if (signal?.aborted) throw new StudioError('cancelled', 'Generation was cancelled.');
   };
+  // the hires pass's sampler and schedule type are resolved (and refused if unknown) before any work
+  const hires = req.hires ? hiresPlan(req, req.hires, parts.schedule, dims) : undefined;
   const t0 = performance.now();
   onProgress?.({ phase: 'encode' });
   let prepared;
@@ -79,7 +81,6 @@ export async function generate(parts: GenerationParts, req: GenerateRequest, { s
   const images: GeneratedImage[] = [];
   const totals = { denoiseMs: 0, decodeMs: 0, unetCalls: 0 };
   const uploads: ContextUploads = { residency: 'cpu', contextBytes: 0, contextBytesPerEval: 0 };
-  const hires = req.hires ? hiresPlan(req, req.hires, parts.schedule, dims) : undefined;
   const ctx: BatchContext = {
     parts,
     req,

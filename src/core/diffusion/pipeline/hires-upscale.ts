@@ -5,7 +5,7 @@
  */
 import { StudioError } from '../../errors.ts';
 import { cropLatent, LATENT_UPSCALE_MODES, upscaleLatent } from '../img2img/hires.ts';
-import { isImageUpscaler, upscaleImage } from '../img2img/init-image.ts';
+import { IMAGE_UPSCALERS, isImageUpscaler, upscaleImage } from '../img2img/init-image.ts';
 import type { RgbaImage } from '../../progress.ts';
 import type { HiresPlan } from './passes.ts';
 
@@ -14,9 +14,11 @@ export interface UpscaleParts {
   encode(image: RgbaImage, purpose: string): Promise<Float32Array>;
 }
 
-/** Every hires upscaler the pipeline runs: A1111's latent modes, then its built-in image upscalers. */
+/** Every hires upscaler the pipeline runs, in A1111's menu order: its latent modes, then its built-in image upscalers. */
+export const HIRES_UPSCALERS: readonly string[] = [...Object.keys(LATENT_UPSCALE_MODES), ...IMAGE_UPSCALERS];
+
 export function isHiresUpscaler(name: string): boolean {
-  return name in LATENT_UPSCALE_MODES || isImageUpscaler(name);
+  return HIRES_UPSCALERS.includes(name);
 }
 
 /** `n` first-pass latents [n, C, h, w] (concatenated) → the second pass's init latents [n, C, H, W]. */

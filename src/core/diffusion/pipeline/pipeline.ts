@@ -15,7 +15,7 @@ import { halfShare } from '../../onnx/weights.ts';
 import type { ProgressFn, RgbaImage } from '../../progress.ts';
 import { generate as runGeneration } from './generation.ts';
 import { rgbaToVaeInput, vaeOutputToRgba } from './image.ts';
-import { createVaeEncoder, type VaeEncoderModel } from './vae-encoder.ts';
+import { createVaeEncoder, LazyVaeEncoder } from './vae-encoder.ts';
 import { planNative, planWasm, type BackendPlan } from './memory-plan.ts';
 import { attentionWidths, packageOf, withPrecision, type NetworkGraph, type PrecisionChange } from './network-graph.ts';
 import { TextEncoderModel, VaeDecoderModel } from './networks.ts';
@@ -80,7 +80,7 @@ export class StableDiffusionPipeline {
   private strengths: readonly number[] = [];
   private residencyChoice: Promise<TensorResidency> | null = null;
   /** the VAE encoder, opened by the first request that needs it (img2img, an image hires upscaler) */
-  private encoder: Promise<VaeEncoderModel> | null = null;
+  private readonly encoder = new LazyVaeEncoder((purpose) => createVaeEncoder(this.runtime, this.model.source, this.info.load.plan, this.info.latentChannels, purpose));
 
   private constructor(
     readonly info: PipelineInfo,
@@ -247,24 +247,15 @@ export class StableDiffusionPipeline {
 
   /** RGBA → the latent mean × the scaling factor (`get_first_stage_encoding`), opening the encoder on first use. */
   async encode(image: RgbaImage, purpose: string): Promise<Float32Array> {
-    const { info } = this;
-    this.encoder ??= createVaeEncoder(this.runtime, this.model.source, info.load.plan, info.latentChannels, purpose);
-    let encoder: VaeEncoderModel;
-    try {
-      encoder = await this.encoder;
-    } catch (e) {
-      this.encoder = null;
-      throw e;
-    }
+    const encoder = await this.encoder.get(purpose);
     const out = await encoder.encode(rgbaToVaeInput(image), [1, 3, image.height, image.width]);
-    const scale = Math.fround(info.scalingFactor);
+    const scale = Math.fround(this.info.scalingFactor);
     return out.data.map((v) => v * scale);
   }
 
   /** Frees every session (GPU buffers included). */
   async release(): Promise<void> {
-    const encoder = this.encoder?.then((e) => e.session.release()).catch(() => undefined);
-    await Promise.all([this.textEncoder.session.release(), this.unet.release(), this.vae.session.release(), encoder]);
+    await Promise.all([this.textEncoder.session.release(), this.unet.release(), this.vae.session.release(), this.encoder.release()]);
   }
 
   get ort(): Runtime['ort'] {

@@ -4,9 +4,8 @@
  */
 import { StudioError } from '../../errors.ts';
 import { samplingPlan, type DiscreteSchedule, type SamplingPlan } from '../schedulers/index.ts';
-import { LATENT_UPSCALE_MODES } from '../img2img/hires.ts';
-import { checkInitImage, IMAGE_UPSCALERS, RESIZE_MODES } from '../img2img/init-image.ts';
-import { isHiresUpscaler } from './hires-upscale.ts';
+import { checkInitImage, RESIZE_MODES } from '../img2img/init-image.ts';
+import { HIRES_UPSCALERS, isHiresUpscaler } from './hires-upscale.ts';
 import { hiresSize } from './passes.ts';
 import { MAX_SWEEP } from './sweep.ts';
 import type { GenerateRequest, PipelineInfo } from './types.ts';
@@ -44,7 +43,7 @@ function checkImg2imgAndHires(req: GenerateRequest, info: PipelineInfo): void {
   const hires = req.hires;
   if (!hires) return;
   if (init) bad('The hires fix is for txt2img; an img2img request cannot have one.');
-  if (typeof hires.upscaler !== 'string' || !isHiresUpscaler(hires.upscaler)) bad(`Hires upscaler must be one of ${[...Object.keys(LATENT_UPSCALE_MODES), ...IMAGE_UPSCALERS].join(', ')} (got ${JSON.stringify(String(hires.upscaler).slice(0, 60))}).`);
+  if (typeof hires.upscaler !== 'string' || !isHiresUpscaler(hires.upscaler)) bad(`Hires upscaler must be one of ${HIRES_UPSCALERS.join(', ')} (got ${JSON.stringify(String(hires.upscaler).slice(0, 60))}).`);
   const d = hires.denoisingStrength;
   if (!(Number.isFinite(d) && d >= 0 && d <= 1)) bad(`Hires denoising strength must be from 0 to 1 (got ${d}).`);
   if (hires.steps !== undefined && !isWhole(hires.steps, 0, 150)) bad(`Hires steps must be a whole number from 0 (the first pass's) to 150 (got ${hires.steps}).`);

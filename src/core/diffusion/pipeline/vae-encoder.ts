@@ -82,3 +82,24 @@ export class VaeEncoderModel {
     return { data: mean, dims: [n, channels, h, w] };
   }
 }
+
+/** The encoder made on first use and kept; a failed open is forgotten, so a later request tries again. */
+export class LazyVaeEncoder {
+  private pending: Promise<VaeEncoderModel> | null = null;
+  constructor(private readonly open: (purpose: string) => Promise<VaeEncoderModel>) {}
+
+  async get(purpose: string): Promise<VaeEncoderModel> {
+    this.pending ??= this.open(purpose);
+    try {
+      return await this.pending;
+    } catch (e) {
+      this.pending = null;
+      throw e;
+    }
+  }
+
+  /** Frees the session if one was made. */
+  async release(): Promise<void> {
+    await this.pending?.then((e) => e.session.release()).catch(() => undefined);
+  }
+}
