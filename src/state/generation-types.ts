@@ -4,8 +4,7 @@ import { DEFAULT_SAMPLER, SAMPLERS, scheduleTypeLabels } from '../core/diffusion
 import type { UiError } from './errors.ts';
 import type { SweepInfo } from '../engine/api.ts';
 import type { ResizeMode } from '../core/diffusion/pipeline/types.ts';
-import { DEFAULT_LATENT_UPSCALER, LATENT_UPSCALE_MODES } from '../core/diffusion/img2img/hires.ts';
-import { IMAGE_UPSCALERS } from '../core/diffusion/img2img/init-image.ts';
+import { DEFAULT_LATENT_UPSCALER } from '../core/diffusion/img2img/hires.ts';
 
 export type { ResizeMode };
 
@@ -23,7 +22,7 @@ export const RESIZE_MODES: readonly { value: ResizeMode; label: string }[] = [
  * "Hires upscaler" choices in A1111's order: its latent modes, then the image upscalers the pipeline has
  * (None, Lanczos, Nearest; no ESRGAN: those are networks A1111 downloads).
  */
-export const HIRES_UPSCALERS: readonly string[] = [...Object.keys(LATENT_UPSCALE_MODES), ...IMAGE_UPSCALERS];
+export { HIRES_UPSCALERS } from '../core/diffusion/pipeline/hires-upscale.ts';
 
 /** A1111's "Hires sampler" / "Hires schedule type" first choice: the first pass's own. */
 export const SAME_SAMPLER = 'Use same sampler';
