@@ -59,6 +59,8 @@ export type ErrorCode =
   | 'no-model'
   | 'file-too-large'
   | 'read-failed'
+  // img2img's input image: a file the browser cannot decode
+  | 'not-an-image'
   // the model store (OPFS)
   | 'storage-full'
   | 'corrupt-cache'

@@ -3,6 +3,37 @@ import type { RgbaImage } from '../core/progress.ts';
 import { DEFAULT_SAMPLER, SAMPLERS, scheduleTypeLabels } from '../core/diffusion/schedulers/index.ts';
 import type { UiError } from './errors.ts';
 import type { SweepInfo } from '../engine/api.ts';
+import type { ResizeMode } from '../core/diffusion/pipeline/types.ts';
+import { DEFAULT_LATENT_UPSCALER } from '../core/diffusion/img2img/hires.ts';
+
+export type { ResizeMode };
+
+/** A1111's two tabs: text to image, or image to image from an init image. */
+export type GenerationMode = 'txt2img' | 'img2img';
+
+/** A1111's img2img "Resize mode" choices, as its radio buttons label them. */
+export const RESIZE_MODES: readonly { value: ResizeMode; label: string }[] = [
+  { value: 'just-resize', label: 'Just resize' },
+  { value: 'crop-and-resize', label: 'Crop and resize' },
+  { value: 'resize-and-fill', label: 'Resize and fill' },
+];
+
+/**
+ * "Hires upscaler" choices in A1111's order: its latent modes, then the image upscalers the pipeline has
+ * (None, Lanczos, Nearest; no ESRGAN: those are networks A1111 downloads).
+ */
+export { HIRES_UPSCALERS } from '../core/diffusion/pipeline/hires-upscale.ts';
+
+/** A1111's "Hires sampler" / "Hires schedule type" first choice: the first pass's own. */
+export const SAME_SAMPLER = 'Use same sampler';
+export const SAME_SCHEDULER = 'Use same scheduler';
+
+/** The init image of img2img: the decoded pixels and where they came from (a file name or a result). */
+export interface InitImage {
+  image: RgbaImage;
+  /** file name, or the result's file name it was sent from */
+  name: string;
+}
 
 export type { RgbaImage };
 
@@ -40,6 +71,26 @@ export interface GenerationParams {
   variationStrength: number;
   seedResizeWidth: number;
   seedResizeHeight: number;
+  /** A1111's tab: txt2img, or img2img from `GenerationState.initImage` */
+  mode: GenerationMode;
+  /** img2img's "Denoising strength" (0…1; A1111's default 0.75) */
+  denoisingStrength: number;
+  /** img2img's "Resize mode": how an init image of another size is fitted to width × height */
+  resizeMode: ResizeMode;
+  /** txt2img's "Hires. fix" checkbox and its settings (A1111's defaults) */
+  hiresEnabled: boolean;
+  hiresUpscaler: string;
+  /** "Hires steps" (0: the first pass's steps) */
+  hiresSteps: number;
+  /** the hires pass's "Denoising strength" (A1111's default 0.7) */
+  hiresDenoisingStrength: number;
+  /** "Upscale by", used while both "Resize width/height to" are 0 */
+  hiresScale: number;
+  hiresResizeX: number;
+  hiresResizeY: number;
+  /** SAME_SAMPLER / SAME_SCHEDULER: the first pass's */
+  hiresSampler: string;
+  hiresScheduleType: string;
 }
 
 export interface GenerationProgress {
@@ -53,6 +104,8 @@ export interface GenerationProgress {
   etaMs: number | null;
   /** 0…1 over the whole batch */
   fraction: number;
+  /** the pass of a hires fix run (index 1: the first, 2: the hires pass), as the engine reports it */
+  pass?: { index: number; count: number };
 }
 
 export interface ResultImage {
@@ -96,6 +149,12 @@ export interface GenerationState {
   summary: RunSummary | null;
   /** seed of the first image of the last run */
   lastSeed: number | null;
+  /** every image's seed of the last run, in order (A1111's "Last seed" list) */
+  lastSeeds: number[];
+  /** img2img's input image (in memory: megabytes never go to localStorage); null: none chosen */
+  initImage: InitImage | null;
+  /** why the last image handed to img2img was refused (the previous init image is kept) */
+  initImageError: UiError | null;
   /** variation seed of the first image of the last run (when it used one) */
   lastVariationSeed: number | null;
   /** why the last run did not finish (cancelled included) */
@@ -125,6 +184,18 @@ export const initialParams: GenerationParams = {
   variationStrength: 0,
   seedResizeWidth: 0,
   seedResizeHeight: 0,
+  mode: 'txt2img',
+  denoisingStrength: 0.75,
+  resizeMode: 'just-resize',
+  hiresEnabled: false,
+  hiresUpscaler: DEFAULT_LATENT_UPSCALER,
+  hiresSteps: 0,
+  hiresDenoisingStrength: 0.7,
+  hiresScale: 2,
+  hiresResizeX: 0,
+  hiresResizeY: 0,
+  hiresSampler: SAME_SAMPLER,
+  hiresScheduleType: SAME_SCHEDULER,
 };
 
 export const initialGeneration: GenerationState = {
@@ -135,6 +206,9 @@ export const initialGeneration: GenerationState = {
   results: [],
   summary: null,
   lastSeed: null,
+  lastSeeds: [],
+  initImage: null,
+  initImageError: null,
   lastVariationSeed: null,
   error: null,
   sizeModel: null,

@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { clearGallery, galleryCaption, galleryStrengths } from '../state/actions/gallery.ts';
+import { sendToImg2img } from '../state/actions/img2img.ts';
 import { GALLERY_STORE_BYTES } from '../state/session-types.ts';
 import { formatBytes } from './format.ts';
 import type { GalleryItem } from '../state/session-types.ts';
@@ -122,6 +123,17 @@ function FullView({ item, onClose }: { item: GalleryItem; onClose: () => void })
       <div className="result-actions">
         <button type="button" className="button button-ghost" data-testid="full-view-download" onClick={() => downloadResult(item)}>
           Download PNG
+        </button>
+        <button
+          type="button"
+          className="button button-ghost"
+          data-testid="full-view-send-to-img2img"
+          onClick={() => {
+            sendToImg2img(item);
+            ref.current?.close();
+          }}
+        >
+          Send to img2img
         </button>
         <button type="button" className="button button-primary" onClick={() => ref.current?.close()}>
           Close

@@ -1,4 +1,5 @@
-import { dismissGenerationError, setParams } from '../state/actions/generation.ts';
+import { dismissGenerationError, reuseLastSeed } from '../state/actions/generation.ts';
+import { sendToImg2img } from '../state/actions/img2img.ts';
 import { reloadModel } from '../state/actions/models.ts';
 import type { GenerationProgress, ResultImage, RunSummary } from '../state/generation-types.ts';
 import { useStudio } from '../state/store.ts';
@@ -7,8 +8,16 @@ import { formatDuration } from './format.ts';
 import { ProgressBar } from './ModelBar.tsx';
 import { RgbaCanvas } from './RgbaCanvas.tsx';
 import { FailureFix } from './FailureFix.tsx';
+import { formatSeeds } from './format.ts';
 import { SweepStrip } from './SweepStrip.tsx';
 import './GenerationOutput.css';
+
+/** "Hires pass (2 of 2) · " for the hires fix's second pass, "Pass 1 of 2 · " before it. */
+function passLabel(p: GenerationProgress): string {
+  if (!p.pass) return '';
+  const { index, count } = p.pass;
+  return index > 1 ? `Hires pass (${index} of ${count}) · ` : `Pass ${index} of ${count} · `;
+}
 
 export function progressLabel(p: GenerationProgress): string {
   const of = p.images > 1 ? `Image ${p.image + 1}/${p.images} · ` : '';
@@ -16,7 +25,7 @@ export function progressLabel(p: GenerationProgress): string {
     case 'encode':
       return 'Encoding the prompt…';
     case 'denoise':
-      return `${of}Step ${p.step}/${p.steps}`;
+      return `${of}${passLabel(p)}Step ${p.step}/${p.steps}`;
     case 'decode':
       return `${of}Decoding…`;
   }
@@ -38,7 +47,14 @@ export function GenerationOutput() {
   return (
     <section className="gen-output" aria-label="Output" data-testid="gen-output" data-status={status} data-live-run={liveRun} aria-busy={running}>
       {running && progress && (
-        <div className="run-progress" data-testid="run-progress" data-phase={progress.phase} data-step={progress.step} data-steps={progress.steps}>
+        <div
+          className="run-progress"
+          data-testid="run-progress"
+          data-phase={progress.phase}
+          data-step={progress.step}
+          data-steps={progress.steps}
+          data-pass={progress.pass ? `${progress.pass.index}/${progress.pass.count}` : undefined}
+        >
           <div className="run-progress-line">
             <p role="status" aria-live="polite" data-testid="progress-label">
               {status === 'cancelling' ? 'Cancelling…' : progressLabel(progress)}
@@ -106,6 +122,12 @@ function Results({ results, summary }: { results: ResultImage[]; summary: RunSum
         <p className="results-summary muted" data-testid="run-summary">
           {summary.images} {summary.images === 1 ? 'image' : 'images'} in {formatDuration(summary.totalMs)} on {summary.backend === 'webgpu' ? 'WebGPU' : 'WASM'} · denoise{' '}
           {formatDuration(summary.denoiseMs)} ({summary.unetCalls} U-Net calls) · decode {formatDuration(summary.decodeMs)}
+          {results.length > 1 && (
+            <>
+              {' '}
+              · seeds <span className="mono" data-testid="run-seeds">{formatSeeds(results.map((r) => r.seed))}</span>
+            </>
+          )}
         </p>
       )}
       <ol className={`result-grid${results.length > 1 ? ' is-batch' : ''}`}>
@@ -116,7 +138,7 @@ function Results({ results, summary }: { results: ResultImage[]; summary: RunSum
             </figure>
             <div className="result-bar">
               <span className="mono muted">
-                {r.fileName} · {r.width}×{r.height}
+                {r.fileName} · {r.width}×{r.height} · seed <span data-testid="result-seed">{r.seed}</span>
               </span>
               <div className="result-actions">
                 <button
@@ -124,9 +146,13 @@ function Results({ results, summary }: { results: ResultImage[]; summary: RunSum
                   className="button button-ghost"
                   aria-label={`Reuse seed ${r.seed}`}
                   title="Put this image's seed in the field"
-                  onClick={() => setParams({ seed: r.seed, randomSeed: false })}
+                  data-testid="result-reuse-seed"
+                  onClick={() => reuseLastSeed(r.seed)}
                 >
                   <span aria-hidden="true">♻</span>
+                </button>
+                <button type="button" className="button button-ghost" aria-label={`Send ${r.fileName} to img2img`} title="Use this image as img2img's input" data-testid="send-to-img2img" onClick={() => sendToImg2img(r)}>
+                  Send to img2img
                 </button>
                 <button type="button" className="button button-ghost" aria-label={`Download ${r.fileName}`} data-testid="download" onClick={() => downloadResult(r)}>
                   Download PNG

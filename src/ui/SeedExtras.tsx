@@ -9,7 +9,7 @@ import { useStudio } from '../state/store.ts';
 import { NumberField } from './FormFields.tsx';
 
 /** Opens the collapsible when `active` turns true; the user's own open/close is left alone otherwise. */
-function useOpenWhen(active: boolean) {
+export function useOpenWhen(active: boolean) {
   const ref = useRef<HTMLDetailsElement>(null);
   useEffect(() => {
     if (active && ref.current) ref.current.open = true;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  formatSeeds,
   formatActivation,
   formatBytes,
   formatCompactCount,
@@ -63,5 +64,14 @@ describe('formatDuration', () => {
     expect(formatDuration(12_400)).toBe('12 s');
     expect(formatDuration(75_000)).toBe('1 min 15 s');
     expect(formatDuration(Number.NaN)).toBe('—');
+  });
+});
+
+describe('formatSeeds', () => {
+  it('a batch counting up reads as a range, anything else as a bounded list', () => {
+    expect(formatSeeds([1234])).toBe('1234');
+    expect(formatSeeds([1234, 1235, 1236, 1237])).toBe('1234–1237');
+    expect(formatSeeds([7, 7, 7])).toBe('7, 7, 7');
+    expect(formatSeeds(Array.from({ length: 10 }, (_, i) => i * 3))).toBe('0, 3, 6, 9, 12, 15, 18, 21, … (10 seeds)');
   });
 });

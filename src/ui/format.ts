@@ -111,3 +111,12 @@ export function formatDuration(ms: number): string {
   const m = Math.floor(s / 60);
   return `${m} min ${String(s % 60).padStart(2, '0')} s`;
 }
+
+/** A run's seeds as A1111 users read them: "1234–1237" when they count up, else a list (the first 8, then how many). */
+export function formatSeeds(seeds: readonly number[]): string {
+  if (seeds.length === 0) return '';
+  const first = seeds[0]!;
+  if (seeds.length > 1 && seeds.every((s, i) => s === first + i)) return `${first}–${seeds.at(-1)}`;
+  const shown = seeds.slice(0, 8).join(', ');
+  return seeds.length > 8 ? `${shown}, … (${seeds.length} seeds)` : shown;
+}

@@ -19,4 +19,8 @@ describe('progressLabel', () => {
     expect(progressLabel({ ...base, phase: 'denoise', image: 1, images: 3 })).toBe('Image 2/3 · Step 7/20');
     expect(progressLabel({ ...base, phase: 'decode' })).toBe('Decoding…');
   });
+  it('names the hires fix\'s passes', () => {
+    expect(progressLabel({ ...base, phase: 'denoise', pass: { index: 1, count: 2 } })).toBe('Pass 1 of 2 · Step 7/20');
+    expect(progressLabel({ ...base, phase: 'denoise', images: 2, pass: { index: 2, count: 2 } })).toBe('Image 1/2 · Hires pass (2 of 2) · Step 7/20');
+  });
 });

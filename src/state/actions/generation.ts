@@ -6,7 +6,8 @@ import type { ProgressEvent } from '../../core/progress.ts';
 import type { EngineImage, GenerateRequest, SweepRequest } from '../../engine/api.ts';
 import { getEngine } from '../../engine/client.ts';
 import { toUiError, type UiError } from '../errors.ts';
-import type { GenerationParams, GenerationProgress, ResultImage } from '../generation-types.ts';
+import { SAME_SAMPLER, SAME_SCHEDULER, type GenerationParams, type GenerationProgress, type RgbaImage, type ResultImage } from '../generation-types.ts';
+import type { HiresOptions, Img2imgInit } from '../../core/diffusion/pipeline/types.ts';
 import { useStudio } from '../store.ts';
 import { addToGallery, imagePng } from './gallery.ts';
 import { trackRun, whenIdle } from './run-control.ts';
@@ -30,10 +31,11 @@ export function setRandomSeed(randomSeed: boolean): void {
   setParams({ randomSeed });
 }
 
-/** ♻: puts the seed of the last image in the field and fixes it. */
-export function reuseLastSeed(): void {
+/** ♻: puts the seed of the last image (or the one given: any image's of the last run) in the field and fixes it. */
+export function reuseLastSeed(seed?: number): void {
   const { lastSeed } = useStudio.getState().generation;
-  if (lastSeed !== null) setParams({ seed: lastSeed, randomSeed: false });
+  const chosen = seed ?? lastSeed;
+  if (chosen !== null) setParams({ seed: chosen, randomSeed: false });
 }
 
 export function dismissGenerationError(): void {
@@ -50,11 +52,34 @@ export function previewInterval(steps: number): number {
   return Math.max(2, Math.ceil(steps / 30));
 }
 
+/** img2img's part of the request: the input image fitted by the resize mode, noised to the strength. */
+export function img2imgInit(params: GenerationParams, image: RgbaImage): Img2imgInit {
+  return { image, denoisingStrength: params.denoisingStrength, resizeMode: params.resizeMode };
+}
+
+/** The hires fix part of the request; the hires sampler and schedule go out only when not "Use same …". */
+export function hiresOptions(params: GenerationParams): HiresOptions {
+  return {
+    upscaler: params.hiresUpscaler,
+    scale: params.hiresScale,
+    resizeX: params.hiresResizeX,
+    resizeY: params.hiresResizeY,
+    steps: params.hiresSteps,
+    denoisingStrength: params.hiresDenoisingStrength,
+    ...(params.hiresSampler !== SAME_SAMPLER ? { sampler: params.hiresSampler } : {}),
+    ...(params.hiresScheduleType !== SAME_SCHEDULER ? { scheduleType: params.hiresScheduleType } : {}),
+  };
+}
+
 /**
  * The request the form describes, with the seed (and variation seed: -1 in the field draws one) this run uses.
  * Variation and resize fields go out only when they do something, as A1111 leaves them out of the infotext.
+ * In img2img mode the input image (`init`) goes with it; in txt2img the hires fix when it is on (A1111 has no
+ * hires fix on its img2img tab).
  */
-export function buildRequest(params: GenerationParams, seed: number, defaultSize: number, variationSeed = params.variationSeed): GenerateRequest {
+export function buildRequest(params: GenerationParams, seed: number, defaultSize: number, variationSeed = params.variationSeed, init: RgbaImage | null = null): GenerateRequest {
+  const pass =
+    params.mode === 'img2img' ? (init ? { init: img2imgInit(params, init) } : {}) : params.hiresEnabled ? { hires: hiresOptions(params) } : {};
   const variation = params.variationStrength !== 0 ? { variationSeed, variationStrength: params.variationStrength } : {};
   const resize = params.seedResizeWidth !== 0 || params.seedResizeHeight !== 0 ? { seedResizeFrom: { width: params.seedResizeWidth, height: params.seedResizeHeight } } : {};
   return {
@@ -74,6 +99,7 @@ export function buildRequest(params: GenerationParams, seed: number, defaultSize
     batchCount: params.batchCount,
     batchSize: params.batchSize,
     previewEvery: previewInterval(params.steps),
+    ...pass,
   };
 }
 
@@ -98,9 +124,14 @@ export function generate(options: { sweep?: SweepRequest } = {}): Promise<void> 
     return Promise.resolve();
   }
   const { params } = generation;
+  if (params.mode === 'img2img' && !generation.initImage) {
+    setError({ code: 'bad-request', message: 'img2img needs an input image: drop, paste or choose one (or send a result with "Send to img2img").', details: { field: 'init' } });
+    return Promise.resolve();
+  }
   const seed = params.randomSeed ? randomSeedValue() : params.seed;
   const variationSeed = params.variationSeed === -1 ? randomSeedValue() : params.variationSeed;
-  const request: GenerateRequest = { ...buildRequest(params, seed, model.info.defaultSize, variationSeed), ...(options.sweep ? { sweep: options.sweep, batchCount: 1, batchSize: 1 } : {}) };
+  const init = params.mode === 'img2img' ? (generation.initImage?.image ?? null) : null;
+  const request: GenerateRequest = { ...buildRequest(params, seed, model.info.defaultSize, variationSeed, init), ...(options.sweep ? { sweep: options.sweep, batchCount: 1, batchSize: 1 } : {}) };
   const backend = model.info.backend;
   const token = ++runToken;
   const started = performance.now();
@@ -143,6 +174,7 @@ async function run(token: number, request: GenerateRequest, started: number, bac
         preview: null,
         results,
         lastSeed: results[0]?.seed ?? request.seed,
+        lastSeeds: results.map((r) => r.seed),
         lastVariationSeed: request.variationSeed ?? null,
         summary: { images: results.length, totalMs: performance.now() - started, encodeMs, denoiseMs, decodeMs, unetCalls, backend, ...(response.sweep ? { sweep: response.sweep } : {}) },
         error: null,
@@ -191,8 +223,11 @@ function toProgress(event: ProgressEvent, previous: GenerationProgress | null, r
   switch (event.phase) {
     case 'encode':
       return { ...base, phase: 'encode', fraction: 0 };
-    case 'denoise':
+    case 'denoise': {
+      // the hires fix's pass (1 then 2); absent for one-pass runs
+      const { pass } = event;
       return {
+        ...(pass ? { pass: { index: pass.index, count: pass.count } } : {}),
         phase: 'denoise',
         image: event.image,
         images: event.images,
@@ -202,6 +237,7 @@ function toProgress(event: ProgressEvent, previous: GenerationProgress | null, r
         etaMs: event.etaMs,
         fraction: (event.image + event.step / event.steps) / event.images,
       };
+    }
     case 'decode':
       return { ...base, phase: 'decode', image: event.image, step: base.steps, etaMs: null, fraction: (event.image + 1) / event.images };
     default:

@@ -70,12 +70,13 @@ describe('sampling options', () => {
     expect(report.unapplied).toEqual([]);
   });
 
-  it('list what they cannot apply (hires fix, img2img) in the report', () => {
-    const report = applyInfotext('p\nSteps: 20, Sampler: Euler, CFG scale: 7, Seed: 1, Size: 64x64, Denoising strength: 0.5, Clip skip: 2, Hires upscale: 2', 'x.png');
+  it('list what they cannot apply (an upscaler the app lacks, other extensions\' keys) in the report', () => {
+    const report = applyInfotext('p\nSteps: 20, Sampler: Euler, CFG scale: 7, Seed: 1, Size: 64x64, Denoising strength: 0.5, Clip skip: 2, Hires upscale: 2, Hires upscaler: R-ESRGAN 4x+, ADetailer model: face_yolov8n.pt', 'x.png');
     expect(report.unapplied).toEqual([
-      { key: 'Denoising strength', value: '0.5' },
-      { key: 'Hires upscale', value: '2' },
+      { key: 'Hires upscaler', value: 'R-ESRGAN 4x+' },
+      { key: 'ADetailer model', value: 'face_yolov8n.pt' },
     ]);
+    expect(report.notes.join(' ')).toContain('Hires upscaler "R-ESRGAN 4x+" is not available here');
   });
 
   it('notes a clip skip beyond the loaded model', () => {
