@@ -5,40 +5,9 @@
  */
 
 import { crc32 } from '../src/core/formats/crc32.ts';
+import { Pickler, writeTensor } from '../test/support/torch-pickler.ts';
 
 const enc = new TextEncoder();
-
-class Pickler {
-  private chunks: number[] = [];
-  private memo = 0;
-  op(...b: number[]): this {
-    this.chunks.push(...b);
-    return this;
-  }
-  int(n: number): this {
-    if (n >= 0 && n < 256) return this.op(0x4b, n);
-    if (n >= 0 && n < 65536) return this.op(0x4d, n & 255, n >> 8);
-    return this.op(0x4a, n & 255, (n >> 8) & 255, (n >> 16) & 255, (n >>> 24) & 255);
-  }
-  float(x: number): this {
-    const b = new Uint8Array(8);
-    new DataView(b.buffer).setFloat64(0, x, false);
-    return this.op(0x47, ...b);
-  }
-  str(s: string): this {
-    const b = enc.encode(s);
-    return this.op(0x58, b.length & 255, (b.length >> 8) & 255, (b.length >> 16) & 255, b.length >>> 24, ...b);
-  }
-  global(module: string, name: string): this {
-    return this.op(0x63, ...enc.encode(`${module}\n${name}\n`));
-  }
-  put(): this {
-    return this.op(0x71, this.memo++ & 255);
-  }
-  bytes(): Uint8Array {
-    return Uint8Array.from(this.chunks);
-  }
-}
 
 export interface TensorSpec {
   key: string;
@@ -57,25 +26,20 @@ function pickleHypernetwork(spec: HypernetworkSpec): { pickle: Uint8Array; stora
   const p = new Pickler();
   const storages: Float32Array[] = [];
   const tensor = (t: TensorSpec): void => {
-    const stride = t.shape.map((_, k) => t.shape.slice(k + 1).reduce((a, b) => a * b, 1));
-    p.global('torch._utils', '_rebuild_tensor_v2').op(0x28); // MARK
-    p.op(0x28).str('storage').global('torch', 'FloatStorage').str(String(storages.length)).str('cpu').int(t.data.length).op(0x74, 0x51); // TUPLE BINPERSID
-    p.int(0).op(0x28);
-    t.shape.forEach((n) => p.int(n));
-    p.op(0x74, 0x28);
-    stride.forEach((n) => p.int(n));
-    p.op(0x74, 0x89).global('collections', 'OrderedDict').op(0x29, 0x52).op(0x74, 0x52); // hooks; TUPLE REDUCE
+    writeTensor(p, { key: String(storages.length), numel: t.data.length, shape: t.shape });
     storages.push(t.data);
   };
   const stateDict = (tensors: TensorSpec[]): void => {
-    p.global('collections', 'OrderedDict').op(0x29, 0x52).put().op(0x28);
+    p.global('collections', 'OrderedDict').op(0x29, 0x52).put();
+    p.op(0x28);
     for (const t of tensors) {
       p.str(t.key);
       tensor(t);
     }
     p.op(0x75); // SETITEMS
   };
-  p.op(0x80, 2, 0x7d).put().op(0x28);
+  p.op(0x80, 2, 0x7d).put();
+  p.op(0x28);
   for (const [width, [k, v]] of spec.modules) {
     p.int(width);
     stateDict(k);

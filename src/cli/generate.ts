@@ -40,7 +40,7 @@ export function describeLoad(info: ModelInfo): string {
   return [
     `backend ${info.backend}${info.adapter ? ` (${info.adapter})` : ''}, U-Net ${info.precision}; weights: text encoder ${mib(weights.textEncoder)}, U-Net ${mib(weights.unet)}, VAE ${mib(weights.vae)}`,
     `plan: ${plan.fits ? 'fits' : 'does not fit'}${plan.limitBytes ? `, ≈${mib(plan.totalBytes)} of ${mib(plan.limitBytes)}` : ''}; largest activation ${mib(plan.largestBufferBytes)}${plan.upcast ? '; fp16 weights converted to fp32 at load' : ''}`,
-    ...conversions.map((c) => `converted ${c.network} (${c.change}): ${mib(c.fromBytes)} → ${mib(c.toBytes)}`),
+    ...conversions.map((c) => `converted ${c.network} (${c.change}): ${c.detail ?? `${mib(c.fromBytes)} → ${mib(c.toBytes)}`}`),
     ...memory.map((m) => `  ${m.phase.padEnd(22)} ${(m.ms / 1000).toFixed(1).padStart(6)} s   JS/RSS ${mib(m.jsBytes).padStart(9)}   wasm heap ${mib(m.wasmHeapBytes).padStart(9)}   GPU (est.) ${mib(m.gpuBytesEstimate).padStart(9)}`),
   ].join('\n');
 }

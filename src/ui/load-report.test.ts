@@ -59,4 +59,12 @@ describe('load report', () => {
     // the engine's own reason wins over the generic one
     expect(loadReportView(demoInfo({ fallbackReason: 'The only WebGPU adapter is a software renderer. Running on WASM instead.' }), 'auto').why).toMatch(/software renderer/);
   });
+
+  it('an fp16 U-Net with its attention scores upcast says how many, not bytes', () => {
+    const base = demoInfo({});
+    const info = demoInfo({ load: { ...base.load, conversions: [{ network: 'the U-Net', change: 'attention', fromBytes: 1.7 * GIB, toBytes: 1.7 * GIB, detail: '16 attention softmaxes with their Q·Kᵀ' }] } });
+    expect(loadReportView(info, 'auto').conversions).toEqual([
+      { network: 'the U-Net', what: 'attention scores computed in fp32: 16 attention softmaxes with their Q·Kᵀ', drift: 'less than fp16 scores; stops the NaN (black) images of SD 2.x 768-v in fp16' },
+    ]);
+  });
 });

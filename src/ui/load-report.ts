@@ -56,6 +56,7 @@ function whyChosen(info: ModelInfo, choice: BackendChoice): string {
 const CONVERSION_TEXT = {
   upcast: { what: 'fp16 → fp32 at load (the adapter has no shader-f16)', drift: 'none: widening fp16 to fp32 is exact' },
   halve: { what: 'fp32 → fp16 at load', drift: 'fp16 rounding: a small drift against fp32 (see the README)' },
+  attention: { what: 'attention scores computed in fp32', drift: 'less than fp16 scores; stops the NaN (black) images of SD 2.x 768-v in fp16' },
 } as const;
 
 export function loadReportView(info: ModelInfo, choice: BackendChoice): LoadReportView {
@@ -80,7 +81,7 @@ export function loadReportView(info: ModelInfo, choice: BackendChoice): LoadRepo
     plan: rows,
     conversions: conversions.map((c) => ({
       network: c.network,
-      what: `${CONVERSION_TEXT[c.change].what}: ${formatBinary(c.fromBytes)} → ${formatBinary(c.toBytes)}`,
+      what: `${CONVERSION_TEXT[c.change].what}: ${c.detail ?? `${formatBinary(c.fromBytes)} → ${formatBinary(c.toBytes)}`}`,
       drift: CONVERSION_TEXT[c.change].drift,
     })),
     phases: memory.map((m) => ({

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { diskFile, fsModelSource } from '../../src/cli/fs-model-source.ts';
-import { openNetwork, packageOf, withPrecision, type NetworkGraph } from '../../src/core/diffusion/pipeline/network-graph.ts';
+import { openNetwork, packageOf, withPrecision, withUpcastAttention, type NetworkGraph } from '../../src/core/diffusion/pipeline/network-graph.ts';
 import { isStudioError } from '../../src/core/errors.ts';
 import { readHypernetwork } from '../../src/core/hypernetwork/index.ts';
 import { float32ToHalf, halfToFloat32 } from '../../src/core/onnx/float16.ts';
@@ -132,6 +132,14 @@ describe.skipIf(!ready)('SD1.5 dimensions, native onnxruntime (CLI path)', { tim
     await session.release();
     report.push(`fp32 → fp16 (converted here) U-Net drift vs fp32: ${drift.toExponential(2)} (CPU kernels compute fp16 in fp32 between casts: weight and I/O rounding only)`);
     expect(drift).toBeLessThan(2e-2);
+    // upcast attention (SD 2.x 768-v's fix) on the same fp16 U-Net: every attention's scores in fp32
+    const upcast = withUpcastAttention(half)!;
+    expect(upcast.report.detail).toBe('32 attention softmaxes with their Q·Kᵀ');
+    const upSession = await timed('fp16 U-Net with attention upcast session', () => runtime.createSession(packageOf(upcast.net), { backend: 'cpu' }));
+    const upDrift = relErr(await output(runtime.ort, upSession, inputs), tensor('unet_out'));
+    await upSession.release();
+    report.push(`fp16 U-Net with upcast attention (${upcast.report.detail}) drift vs fp32: ${upDrift.toExponential(2)}`);
+    expect(upDrift).toBeLessThan(2e-2);
   });
 
   it('the engine generates 2 steps at 64×64 with and without the hypernetwork; WASM is refused up front', async () => {

@@ -9,6 +9,7 @@ import { externalLocations } from '../../onnx/external.ts';
 import { findAttentionSites } from '../../onnx/locate.ts';
 import { convertedWeightsFile } from '../../onnx/converted.ts';
 import { CONVERTED_WEIGHTS, halveModel, upcastModel, VAE_FP32_OPS } from '../../onnx/precision.ts';
+import { upcastAttention } from '../../onnx/upcast-attention.ts';
 import { decodeModel, encodeModel, type ModelProto } from '../../onnx/proto.ts';
 import { scanModel } from '../../onnx/scan.ts';
 import { checkReferences, weightStats, type GraphPackage, type WeightFile, type WeightStats } from '../../onnx/weights.ts';
@@ -63,10 +64,13 @@ export function capitalized(text: string): string {
 /** What `withPrecision` did, for the load report. */
 export interface PrecisionChange {
   readonly network: string;
-  readonly change: 'upcast' | 'halve';
+  /** 'attention': the attention scores of an fp16 U-Net computed in fp32 (`upcastAttention`) */
+  readonly change: 'upcast' | 'halve' | 'attention';
   /** weight bytes before and after */
   readonly fromBytes: number;
   readonly toBytes: number;
+  /** what was changed, in words ("16 of 16 attention softmaxes") */
+  readonly detail?: string;
 }
 
 /**
@@ -84,6 +88,19 @@ export function withPrecision(net: NetworkGraph, change: 'upcast' | 'halve'): { 
   const skeleton = encodeModel(model);
   const stats = weightStats(model);
   return { net: { ...net, skeleton, files, stats }, report: { network: net.what, change, fromBytes: net.stats.totalBytes, toBytes: stats.totalBytes } };
+}
+
+/**
+ * An fp16 network whose attention scores (Q·Kᵀ, scale, mask, Softmax) are computed in fp32, as A1111's "Upcast
+ * cross attention layer to float32" and diffusers' `upcast_attention` do; null when it has no fp16 attention.
+ */
+export function withUpcastAttention(net: NetworkGraph): { net: NetworkGraph; report: PrecisionChange } | null {
+  const model = decodeModel(net.skeleton);
+  const result = upcastAttention(model);
+  if (result.softmaxes === 0) return null;
+  const bytes = net.stats.totalBytes;
+  const detail = `${result.softmaxes} attention softmaxes${result.scores === result.softmaxes ? ' with their Q·Kᵀ' : ` (${result.scores} with their Q·Kᵀ)`}`;
+  return { net: { ...net, skeleton: encodeModel(model) }, report: { network: net.what, change: 'attention', fromBytes: bytes, toBytes: bytes, detail } };
 }
 
 /**

@@ -12,6 +12,8 @@ import { fileSha256, MODEL_FILES, parseJsonFile, readOptionalJson, requireSmallF
 import { GRAPH_FILE, openNetwork, type NetworkGraph } from './network-graph.ts';
 
 export interface ModelConfig {
+  /** unet/config.json's `upcast_attention` (diffusers; SD 2.1): attention scores in fp32 when the U-Net runs in fp16 */
+  readonly upcastAttention: boolean;
   /** pixels per latent cell (8 for SD) */
   readonly vaeScale: number;
   readonly scalingFactor: number;
@@ -73,6 +75,7 @@ export function modelConfig(unet: Record<string, unknown>, vae: Record<string, u
   const headDim = unet.attention_head_dim;
   const heads = Array.isArray(headDim) ? Math.max(1, Math.round(channels / 64)) : typeof headDim === 'number' && headDim > 0 && headDim <= 64 ? headDim : 8;
   return {
+    upcastAttention: unet.upcast_attention === true,
     vaeScale,
     scalingFactor: num(vae, 'scaling_factor', 1e-6, 100, MODEL_FILES.vaeConfig) ?? 0.18215,
     defaultSize: (num(unet, 'sample_size', 1, 1024, MODEL_FILES.unetConfig) ?? 64) * vaeScale,
@@ -112,6 +115,14 @@ export async function openModel(source: ModelSource, onProgress?: ProgressFn): P
   const modelHash = source.modelHash ?? shortHash(await fileSha256(unet.files.get(GRAPH_FILE)!));
   const padId = padTokenId(await readOptionalJson(source, MODEL_FILES.specialTokens), tokenizer);
   return { name: source.name, tokenizer, schedule, networks: { textEncoder, unet, vae }, config, modelHash, padId, source };
+}
+
+/**
+ * Whether an fp16 U-Net of this model computes its attention scores in fp32: its config asks for it, or it
+ * predicts v (SD 2.x 768-v, whose fp16 attention overflows into black images in A1111 without the upcast).
+ */
+export function needsUpcastAttention(model: Pick<OpenedModel, 'config' | 'schedule'>): boolean {
+  return model.config.upcastAttention || model.schedule.config.predictionType === 'v_prediction';
 }
 
 /** The memory plan's view of a generation at width × height with `images` per U-Net call (CFG doubles it). */

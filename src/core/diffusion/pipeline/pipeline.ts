@@ -17,9 +17,9 @@ import { generate as runGeneration } from './generation.ts';
 import { rgbaToVaeInput, vaeOutputToRgba } from './image.ts';
 import { createVaeEncoder, type VaeEncoderModel } from './vae-encoder.ts';
 import { planNative, planWasm, type BackendPlan } from './memory-plan.ts';
-import { attentionWidths, packageOf, withPrecision, type NetworkGraph, type PrecisionChange } from './network-graph.ts';
+import { attentionWidths, packageOf, withPrecision, withUpcastAttention, type NetworkGraph, type PrecisionChange } from './network-graph.ts';
 import { TextEncoderModel, VaeDecoderModel } from './networks.ts';
-import { openModel, planInput, type OpenedModel } from './open-model.ts';
+import { needsUpcastAttention, openModel, planInput, type OpenedModel } from './open-model.ts';
 import type { ModelSource } from './model-source.ts';
 import type { GenerateRequest, GenerateResult, MemorySample, PipelineInfo } from './types.ts';
 import { UnetStack, type StackChange } from './unet-stack.ts';
@@ -119,7 +119,16 @@ export class StableDiffusionPipeline {
       conversions.push(converted.report);
       return converted.net;
     };
-    const nets = { unet: prepare(model.networks.unet), textEncoder: prepare(model.networks.textEncoder), vae: prepare(model.networks.vae) };
+    // an fp16 U-Net of a model that needs it computes its attention scores in fp32 (no weights change)
+    const prepareUnet = (net: NetworkGraph): NetworkGraph => {
+      const ready = prepare(net);
+      if (halfShare(ready.stats) === 0 || !needsUpcastAttention(model)) return ready;
+      const upcast = withUpcastAttention(ready);
+      if (!upcast) return ready;
+      conversions.push(upcast.report);
+      return upcast.net;
+    };
+    const nets = { unet: prepareUnet(model.networks.unet), textEncoder: prepare(model.networks.textEncoder), vae: prepare(model.networks.vae) };
     const gpu = backend === 'webgpu';
     let onDevice = 0;
     const made: { release(): Promise<unknown> }[] = [];
