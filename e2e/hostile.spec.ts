@@ -12,6 +12,7 @@ import { RECIPES } from '../test/hostile/corpus.ts';
 import { setitems100k } from '../test/hostile/recipes-pt.ts';
 import { asDropped, cardFor, cards, dropFiles, expectCardFacts, type DroppedFile } from './support/inspector-page.ts';
 import { validFixtures } from './support/fixtures.ts';
+import { sendPngInfo } from './support/generation-page.ts';
 
 const recipe = (name: string) => RECIPES.find((r) => r.name === name)!;
 const asFile = (name: string, fileName = `${name}.${recipe(name).kind}`): DroppedFile => ({ name: fileName, bytes: Buffer.from(recipe(name).make()) });
@@ -114,6 +115,8 @@ test('a PNG with a 1 MB parameters line and a prompt of unclosed tags: parsed wi
   await startTimeline(page);
   // A1111's parameter regex took 13 s on this line on the page thread
   await dropFiles(page, page.getByTestId('drop-zone'), [asFile('png-params-key-runs', 'runs.png')]);
+  await expect(page.getByTestId('png-info-preview')).toBeVisible({ timeout: 60_000 });
+  await sendPngInfo(page);
   const report = page.getByTestId('png-info-report');
   await expect(report).toHaveAttribute('data-ok', 'true', { timeout: 60_000 });
   await expect(page.getByTestId('prompt')).toHaveValue('a cat');

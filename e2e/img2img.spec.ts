@@ -11,7 +11,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { encodePng } from '../src/core/formats/png.ts';
 import { parseA1111, pngTextChunks } from './support/a1111-parameters.ts';
 import { demoHypernetwork } from './support/demo-hypernetworks.ts';
-import { fillForm, openStudio, REFERENCE_FORM, resultNames, waitForModel, waitForNewResults } from './support/generation-page.ts';
+import { fillForm, openStudio, REFERENCE_FORM, resultNames, sendPngInfo, waitForModel, waitForNewResults } from './support/generation-page.ts';
 import { dropFiles } from './support/inspector-page.ts';
 import { failOnPageErrors, shot } from './support/screens.ts';
 import { dropHypernetworks, expectDifferent, expectSame, generateImage as generate, stackPanel, stackRow, waitForStack } from './support/stack-page.ts';
@@ -124,6 +124,7 @@ test.describe('img2img and hires fix on WASM', () => {
     await hires.getByLabel('Hires denoising strength value').fill('0.3');
     await hires.getByLabel('Upscale with a second pass (hires fix)').uncheck();
     await dropFiles(page, page.getByTestId('drop-zone'), [{ name: png.name, bytes: png.bytes }]);
+    await sendPngInfo(page);
     await expect(page.getByTestId('png-info-report')).toHaveAttribute('data-ok', 'true');
     await expect(page.getByTestId('png-info-unapplied')).toHaveCount(0);
     await expect(hires.getByLabel('Upscale with a second pass (hires fix)')).toBeChecked();

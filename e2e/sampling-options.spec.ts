@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { expect, test, type Page } from '@playwright/test';
 import { parseA1111, pngTextChunks } from './support/a1111-parameters.ts';
-import { fillForm, openStudio, resultNames, waitForModel, waitForNewResults } from './support/generation-page.ts';
+import { fillForm, openStudio, resultNames, sendPngInfo, waitForModel, waitForNewResults } from './support/generation-page.ts';
 import { dropFiles } from './support/inspector-page.ts';
 import { failOnPageErrors } from './support/screens.ts';
 
@@ -54,6 +54,7 @@ test('schedule type, clip skip, ENSD and a variation seed reach the PNG and come
   await form.getByLabel('Variation strength').fill('0');
   await form.getByLabel('Eta noise seed delta (ENSD)').fill('0');
   await dropFiles(page, page.getByTestId('drop-zone'), [{ name: png.name, bytes: png.bytes }]);
+  await sendPngInfo(page);
   await expect(page.getByTestId('png-info-report')).toHaveAttribute('data-ok', 'true');
   await expect(form.getByLabel('Schedule type')).toHaveValue('Exponential');
   await expect(form.getByLabel('Clip skip')).toHaveValue('2');

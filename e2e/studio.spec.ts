@@ -11,7 +11,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { decodePng, encodePng } from '../src/core/formats/png.ts';
 import { parseA1111, pngTextChunks } from './support/a1111-parameters.ts';
 import { demoHypernetwork, type DemoHypernetwork } from './support/demo-hypernetworks.ts';
-import { fillForm, openStudio, output, REFERENCE_FORM, resultNames, waitForModel, waitForNewResults } from './support/generation-page.ts';
+import { fillForm, openStudio, output, REFERENCE_FORM, resultNames, sendPngInfo, waitForModel, waitForNewResults } from './support/generation-page.ts';
 import { failOnPageErrors, shot } from './support/screens.ts';
 import { cardFor, dropFiles } from './support/inspector-page.ts';
 import { modelsDialog, openModels } from './support/models-page.ts';
@@ -150,6 +150,13 @@ test.describe('studio on WASM', () => {
     await fillForm(page, { prompt: 'something else', negativePrompt: '', sampler: 'Euler', steps: 20, cfgScale: 7, seed: 1, width: 64, height: 64 });
     await stackRow(page, stripes.stem).getByLabel(`Exact strength of ${stripes.stem}`).fill('0.1');
     await dropFiles(page, page.getByTestId('drop-zone'), [{ name: png.name, bytes: png.bytes }]);
+    // A1111's PNG Info tab: the text and what it sets are shown; nothing changes until it is sent
+    const preview = page.getByTestId('png-info-preview');
+    await expect(preview.getByTestId('png-info-text')).toHaveText(pngTextChunks(png.bytes).parameters!);
+    await expect(preview).toContainText(`Stack: ${stripes.stem} 0.75.`);
+    await expect(page.getByRole('form', { name: 'Generation settings' }).getByLabel('Steps')).toHaveValue('20');
+    await shot(page, 'studio-png-info-preview');
+    await sendPngInfo(page);
     const report = page.getByTestId('png-info-report');
     await expect(report).toHaveAttribute('data-ok', 'true');
     await expect(report).toHaveAttribute('data-missing', '');
@@ -172,6 +179,8 @@ test.describe('studio on WASM', () => {
     // an A1111 PNG naming a hypernetwork this browser does not have: it is named, the rest applies
     const a1111 = Buffer.from(encodePng(decodePng(png.bytes), { parameters: pngTextChunks(png.bytes).parameters!.replace('<hypernet:', '<hypernet:ghost:0.5> <hypernet:') }));
     await dropFiles(page, page.getByTestId('drop-zone'), [{ name: 'from-a1111.png', bytes: a1111 }]);
+    await expect(page.getByTestId('png-info-preview')).toContainText('ghost 0.5 (not loaded)');
+    await sendPngInfo(page);
     await expect(report).toHaveAttribute('data-missing', 'ghost');
     await expect(page.getByTestId('png-info-missing')).toContainText('Not loaded: ghost.pt');
   });

@@ -152,3 +152,14 @@ export async function shownStep(page: Page): Promise<number> {
   const value = await page.getByTestId('run-progress').getAttribute('data-step');
   return Number(value ?? 0);
 }
+
+/**
+ * PNG Info shows a dropped PNG's parameters first; this presses "Send to txt2img" (or img2img) and waits for the
+ * report of what was applied.
+ */
+export async function sendPngInfo(page: Page, target: 'txt2img' | 'img2img' = 'txt2img'): Promise<void> {
+  const preview = page.getByTestId('png-info-preview');
+  await expect(preview).toBeVisible();
+  await preview.getByRole('button', { name: `Send to ${target}` }).click();
+  await expect(page.getByTestId('png-info-report')).toBeVisible();
+}

@@ -35,6 +35,23 @@ export interface PngInfoReport {
   unapplied?: { key: string; value: string }[];
 }
 
+/**
+ * A PNG read by PNG Info, shown before anything is applied (A1111's PNG Info tab with its "Send to txt2img" and
+ * "Send to img2img" buttons): its parameters text and what sending it would set.
+ */
+export interface PngInfoPreview {
+  fileName: string;
+  /** the `parameters` text as stored */
+  parameters: string;
+  /** the form's fields it sets, in the form's words */
+  willSet: string[];
+  /** its `<hypernet:…>` tags and whether the library has each */
+  hypernets: { name: string; strength: number; present: boolean }[];
+  /** fields the form cannot apply, with their values */
+  unapplied: { key: string; value: string }[];
+  notes: string[];
+}
+
 /** A1111's token counter for the prompt box, computed in the parse worker. */
 export interface PromptTokens {
   /** the prompt it was counted for */
@@ -67,6 +84,8 @@ export interface SessionState {
   /** the last write of the kept gallery (OPFS); null: not kept (no OPFS) or nothing written yet */
   galleryKept: KeptState | null;
   pngInfo: PngInfoReport | null;
+  /** a read PNG waiting for "Send to txt2img" / "Send to img2img" */
+  pngInfoPreview: PngInfoPreview | null;
   promptTokens: PromptTokens | null;
   library: LibraryView;
   /** the library points at one card (`id`: a file dropped again) or says something about it (`id` empty) */
@@ -86,6 +105,7 @@ export const initialSession: SessionState = {
   gallery: [],
   galleryKept: null,
   pngInfo: null,
+  pngInfoPreview: null,
   promptTokens: null,
   libraryNotice: null,
   library: { filter: '', sort: 'added', open: {} },

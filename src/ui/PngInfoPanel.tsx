@@ -1,11 +1,59 @@
 import { useRef } from 'react';
-import { dismissPngInfo, importPngInfo } from '../state/actions/png-info.ts';
+import { dismissPngInfo, importPngInfo, sendPngInfo } from '../state/actions/png-info.ts';
+import type { PngInfoPreview } from '../state/session-types.ts';
 import { useStudio } from '../state/store.ts';
 import './PngInfoPanel.css';
 
-/** PNG Info: pick (or drop anywhere) a PNG to restore its A1111 parameters; what was restored and what is missing. */
+/** A read PNG before anything is applied: its text, what sending it sets, and A1111's two send buttons. */
+function PreviewCard({ preview }: { preview: PngInfoPreview }) {
+  const missing = preview.hypernets.filter((h) => !h.present);
+  return (
+    <div className="png-info-report" role="region" aria-label={`PNG Info of ${preview.fileName}`} data-testid="png-info-preview">
+      <p>
+        <strong className="mono">{preview.fileName}</strong>: sending sets {preview.willSet.join(', ')}.
+      </p>
+      <pre className="png-info-text mono" data-testid="png-info-text" tabIndex={0} aria-label="Its parameters text">
+        {preview.parameters}
+      </pre>
+      {preview.hypernets.length > 0 && (
+        <p data-testid="png-info-preview-stack">
+          Stack: {preview.hypernets.map((h) => `${h.name} ${h.strength}${h.present ? '' : ' (not loaded)'}`).join(', ')}.
+        </p>
+      )}
+      {missing.length > 0 && (
+        <p>
+          <span className="badge badge-warn">missing</span> Drop {missing.map((m) => `${m.name}.pt`).join(', ')} on the page to apply {missing.length === 1 ? 'it' : 'them'}.
+        </p>
+      )}
+      {preview.unapplied.length > 0 && (
+        <p data-testid="png-info-preview-unapplied">
+          <span className="badge badge-warn">not applied</span> This app cannot apply: {preview.unapplied.map((u) => `${u.key}: ${u.value}`).join(', ')}.
+        </p>
+      )}
+      {preview.notes.map((n) => (
+        <p key={n} className="muted">
+          {n}
+        </p>
+      ))}
+      <div className="png-info-row">
+        <button type="button" className="button" onClick={() => void sendPngInfo('txt2img')}>
+          Send to txt2img
+        </button>
+        <button type="button" className="button button-ghost" onClick={() => void sendPngInfo('img2img')} title="The parameters, with this PNG as the input image">
+          Send to img2img
+        </button>
+        <button type="button" className="link-button" onClick={dismissPngInfo}>
+          Dismiss
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/** PNG Info: pick (or drop anywhere) a PNG, see its A1111 parameters, send them to txt2img or img2img; what was restored. */
 export function PngInfoPanel() {
   const report = useStudio((s) => s.session.pngInfo);
+  const preview = useStudio((s) => s.session.pngInfoPreview);
   const input = useRef<HTMLInputElement>(null);
   return (
     <section className="png-info" aria-label="PNG Info" data-testid="png-info">
@@ -13,7 +61,7 @@ export function PngInfoPanel() {
         <button type="button" className="button button-ghost" onClick={() => input.current?.click()}>
           PNG Info…
         </button>
-        <span className="muted">Drop a PNG made by A1111 or this app to restore its settings.</span>
+        <span className="muted">Drop a PNG made by A1111 or this app to see and restore its settings.</span>
         <input
           ref={input}
           className="visually-hidden"
@@ -29,6 +77,7 @@ export function PngInfoPanel() {
           }}
         />
       </div>
+      {preview && <PreviewCard preview={preview} />}
       {report && (
         <div className={`png-info-report${report.ok ? '' : ' is-error'}`} role="status" data-testid="png-info-report" data-ok={report.ok} data-missing={report.missing.join(',')}>
           <p>

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { zlibBomb } from '../../../test/hostile/deflate-bomb.ts';
 import { pngWith, tEXt, zTXt } from '../../../test/hostile/png-writer.ts';
 import { useStudio } from '../store.ts';
-import { importPngInfo } from './png-info.ts';
+import { importPngInfo, sendPngInfo } from './png-info.ts';
 
 const file = (bytes: Uint8Array, name = 'x.png') => new File([bytes as Uint8Array<ArrayBuffer>], name, { type: 'image/png' });
 const report = () => useStudio.getState().session.pngInfo;
@@ -11,6 +11,8 @@ const report = () => useStudio.getState().session.pngInfo;
 describe('PNG Info on hostile files', () => {
   it('reads parameters from zTXt (other tools) and restores them', async () => {
     await importPngInfo(file(pngWith([zTXt('parameters', 'a red cat\nSteps: 12, Sampler: Euler, CFG scale: 5, Seed: 7, Size: 64x64')])));
+    expect(useStudio.getState().session.pngInfoPreview).toMatchObject({ parameters: 'a red cat\nSteps: 12, Sampler: Euler, CFG scale: 5, Seed: 7, Size: 64x64' });
+    await sendPngInfo('txt2img');
     expect(report()).toMatchObject({ ok: true, restored: expect.arrayContaining(['Steps', 'Seed']) });
     expect(useStudio.getState().generation.params).toMatchObject({ prompt: 'a red cat', steps: 12, seed: 7 });
   });
@@ -24,6 +26,9 @@ describe('PNG Info on hostile files', () => {
   it('does not restore values generation would refuse', async () => {
     const before = useStudio.getState().generation.params;
     await importPngInfo(file(pngWith([tEXt('parameters', 'p\nSteps: 1000000000000000000000, Sampler: Euler, Seed: 99999999999, Size: 999999x64, CFG scale: 7')])));
+    // the preview says so before anything is applied
+    expect(useStudio.getState().session.pngInfoPreview!.notes.filter((n) => n.includes('is outside'))).toHaveLength(3);
+    await sendPngInfo('txt2img');
     const after = useStudio.getState().generation.params;
     expect([after.steps, after.seed, after.width]).toEqual([before.steps, before.seed, before.width]);
     expect(after.cfgScale).toBe(7);

@@ -1,29 +1,42 @@
 /**
- * PNG Info: a PNG dropped on the page (or picked) restores its A1111 parameters into the form, and its
- * `<hypernet:name:mult>` tags set the stack (matched by file stem among the loaded hypernetworks). Hypernetworks
- * the PNG names but the library lacks are listed plainly. The PNG is read and its text parsed in the parse
- * worker (`engine/parse-client.ts`): a hostile PNG costs the page thread nothing.
+ * PNG Info: a PNG dropped on the page (or picked) is read and shown first — its parameters text, what it would
+ * set, its hypernetworks and what cannot be applied — as A1111's PNG Info tab does. "Send to txt2img" restores
+ * its A1111 parameters into the form, and its `<hypernet:name:mult>` tags set the stack (matched by file stem
+ * among the loaded hypernetworks); "Send to img2img" does the same and makes the PNG itself the input image.
+ * Hypernetworks the PNG names but the library lacks are listed plainly. The PNG is read and its text parsed in
+ * the parse worker (`engine/parse-client.ts`): a hostile PNG costs the page thread nothing.
  */
 import type { Infotext } from '../../core/diffusion/infotext.ts';
 import { isStudioError } from '../../core/errors.ts';
 import { getParser, type PngParameters } from '../../engine/parse-client.ts';
 import { SAMPLER_LABELS } from '../generation-types.ts';
 import { paramsFromInfotext } from '../png-info.ts';
-import type { PngInfoReport } from '../session-types.ts';
+import type { GenerationMode } from '../generation-types.ts';
+import type { ImageDecoder } from '../init-image.ts';
+import type { PngInfoPreview, PngInfoReport } from '../session-types.ts';
 import { useStudio } from '../store.ts';
 import { setParams } from './generation.ts';
 import { isCheckpointPart } from '../../core/checkpoint/companions.ts';
 import { importCheckpointFiles } from './checkpoint-import.ts';
 import { addHypernetworkFiles } from './hypernetworks.ts';
+import { setInitImageFile, setMode } from './img2img.ts';
 import { applyPromptTags } from './prompt.ts';
 import { entryForName } from './stack.ts';
 import { entryMismatch } from './stack-sync.ts';
 
 function report(pngInfo: PngInfoReport | null): void {
-  useStudio.setState((s) => ({ session: { ...s.session, pngInfo } }));
+  useStudio.setState((s) => ({ session: { ...s.session, pngInfo, pngInfoPreview: null } }));
+}
+
+/** The PNG behind the preview (a File stays out of the store: it is not state to render or persist). */
+let pending: { info: Infotext; file: File; notes: string[] } | null = null;
+
+function preview(pngInfoPreview: PngInfoPreview): void {
+  useStudio.setState((s) => ({ session: { ...s.session, pngInfo: null, pngInfoPreview } }));
 }
 
 export function dismissPngInfo(): void {
+  pending = null;
   report(null);
 }
 
@@ -51,8 +64,9 @@ export function addDroppedFiles(files: Iterable<File>): Promise<void> {
 /** Images larger than this are not read (no image A1111 writes comes near it). */
 const MAX_PNG_BYTES = 1 << 30;
 
-/** Reads a PNG's `parameters` and applies them. Never rejects: the outcome is in `session.pngInfo`. */
+/** Reads a PNG's `parameters` and shows what sending them would do. Never rejects: the outcome is in the session. */
 export async function importPngInfo(file: File): Promise<void> {
+  pending = null;
   let read: PngParameters;
   try {
     if (file.size > MAX_PNG_BYTES) throw new Error(`it is ${file.size} bytes, more than PNG Info reads`);
@@ -72,13 +86,35 @@ export async function importPngInfo(file: File): Promise<void> {
       notes: [`${file.name} has no A1111 "parameters" text chunk (it was not saved by A1111 or this app, or its metadata was ${skipped.length ? 'damaged' : 'stripped'}).`, ...skipped],
     });
   }
-  applyInfotext(read.info, file.name, skipped);
+  pending = { info: read.info, file, notes: skipped };
+  const state = useStudio.getState();
+  const parsed = paramsFromInfotext(read.info, SAMPLER_LABELS, state.generation.params);
+  preview({
+    fileName: file.name,
+    parameters: read.parameters ?? '',
+    willSet: parsed.restored,
+    hypernets: parsed.hypernets.map((t) => ({ name: t.name, strength: t.multiplier, present: entryForName(state, t.name) !== undefined })),
+    unapplied: parsed.unapplied,
+    notes: [...parsed.notes, ...skipped, ...modelNotes(parsed)],
+  });
 }
 
-/** Applies A1111 `parameters` text (or text the parse worker parsed) to the form and the stack; returns (and stores) what happened. */
-export function applyInfotext(text: string | Infotext, fileName: string, extraNotes: readonly string[] = []): PngInfoReport {
-  const parsed = paramsFromInfotext(text, SAMPLER_LABELS, useStudio.getState().generation.params);
-  const notes = [...parsed.notes, ...extraNotes];
+/**
+ * A1111's "Send to txt2img" / "Send to img2img" of the PNG in the preview: its parameters applied (the report
+ * says what was), the tab switched, and for img2img the PNG itself made the input image.
+ */
+export async function sendPngInfo(target: GenerationMode, decode?: ImageDecoder): Promise<void> {
+  const sent = pending;
+  if (!sent) return;
+  pending = null;
+  applyInfotext(sent.info, sent.file.name, sent.notes);
+  setMode(target);
+  if (target === 'img2img') await setInitImageFile(sent.file, decode);
+}
+
+/** What the loaded model means for an image made with another (or with more clip skip than it has). */
+function modelNotes(parsed: ReturnType<typeof paramsFromInfotext>): string[] {
+  const notes: string[] = [];
   const loaded = useStudio.getState().model.info;
   const clipSkip = parsed.patch.clipSkip;
   if (loaded && clipSkip !== undefined && clipSkip > loaded.clipSkipMax) notes.push(`Clip skip ${clipSkip} is more than "${loaded.name}" has layers for (${loaded.clipSkipMax}); generating will say so.`);
@@ -87,6 +123,13 @@ export function applyInfotext(text: string | Infotext, fileName: string, extraNo
   } else if (loaded && parsed.model.hash && loaded.modelHash && parsed.model.hash !== loaded.modelHash) {
     notes.push(`Its model hash ${parsed.model.hash} differs from the loaded model's ${loaded.modelHash}.`);
   }
+  return notes;
+}
+
+/** Applies A1111 `parameters` text (or text the parse worker parsed) to the form and the stack; returns (and stores) what happened. */
+export function applyInfotext(text: string | Infotext, fileName: string, extraNotes: readonly string[] = []): PngInfoReport {
+  const parsed = paramsFromInfotext(text, SAMPLER_LABELS, useStudio.getState().generation.params);
+  const notes = [...parsed.notes, ...extraNotes, ...modelNotes(parsed)];
   // the prompt's tags select and set the stack: exactly its tags, every other entry switched off
   setParams(parsed.patch);
   applyPromptTags(parsed.patch.prompt);

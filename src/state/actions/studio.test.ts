@@ -20,7 +20,7 @@ const { generate, setParams, whenIdle } = await import('./generation.ts');
 const { loadModel } = await import('./models.ts');
 const { runSweep, setSweepText, setSweepTarget, sweepBlocker } = await import('./sweep.ts');
 const { commitStrengthChange, resetLive, setLiveMode, whenLiveSettled } = await import('./live.ts');
-const { addDroppedFiles, applyInfotext } = await import('./png-info.ts');
+const { addDroppedFiles, applyInfotext, dismissPngInfo, sendPngInfo } = await import('./png-info.ts');
 
 const card = (file: EngineFile) => ({ name: file.name, sizes: [128, 64, 96], fileName: file.name }) as unknown as HypernetworkCard;
 const state = () => useStudio.getState();
@@ -182,10 +182,48 @@ describe('PNG Info', () => {
   it('a dropped PNG goes to PNG Info, a .pt to the library; a PNG without parameters says so', async () => {
     const png = encodePng({ width: 1, height: 1, data: new Uint8ClampedArray(4) }, { parameters: text });
     await addDroppedFiles([new File([png as Uint8Array<ArrayBuffer>], 'x.png', { type: 'image/png' }), new File(['PK more'], 'more.pt')]);
-    expect(state().session.pngInfo).toMatchObject({ fileName: 'x.png', ok: true, missing: ['anime'] });
+    // read and shown, nothing applied yet (A1111's PNG Info tab)
+    expect(state().session.pngInfoPreview).toMatchObject({
+      fileName: 'x.png',
+      parameters: text,
+      willSet: expect.arrayContaining(['Prompt', 'Steps', 'Sampler', 'Seed', 'Size']),
+      hypernets: [
+        { name: 'invert', strength: 0.75, present: true },
+        { name: 'anime', strength: 1, present: false },
+      ],
+    });
+    expect(state().session.pngInfo).toBeNull();
+    expect(state().generation.params.seed).not.toBe(777);
     expect(state().hypernetworks.map((e) => e.fileName)).toContain('more.pt');
+    await sendPngInfo('txt2img');
+    expect(state().session.pngInfoPreview).toBeNull();
+    expect(state().session.pngInfo).toMatchObject({ fileName: 'x.png', ok: true, missing: ['anime'] });
+    expect(state().generation.params).toMatchObject({ seed: 777, steps: 12, mode: 'txt2img' });
     const bare = encodePng({ width: 1, height: 1, data: new Uint8ClampedArray(4) });
     await addDroppedFiles([new File([bare as Uint8Array<ArrayBuffer>], 'bare.png', { type: 'image/png' })]);
     expect(state().session.pngInfo).toMatchObject({ ok: false, notes: [expect.stringContaining('no A1111 "parameters"')] });
+    expect(state().session.pngInfoPreview).toBeNull();
+  });
+
+  it('Send to img2img applies the parameters, opens img2img and makes the PNG the input image; Dismiss applies nothing', async () => {
+    const png = encodePng({ width: 2, height: 1, data: new Uint8ClampedArray(8).fill(200) }, { parameters: `${text}, Denoising strength: 0.4` });
+    const file = new File([png as Uint8Array<ArrayBuffer>], 'in.png', { type: 'image/png' });
+    await addDroppedFiles([file]);
+    dismissPngInfo();
+    expect(state().session.pngInfoPreview).toBeNull();
+    expect(state().generation.params.seed).not.toBe(777);
+    await sendPngInfo('img2img'); // nothing pending after Dismiss
+    expect(state().generation.params.mode).toBe('txt2img');
+
+    await addDroppedFiles([file]);
+    const decoded: Blob[] = [];
+    const decoder = async (blob: Blob) => {
+      decoded.push(blob);
+      return { width: 2, height: 1, pixels: () => ({ width: 2, height: 1, data: new Uint8ClampedArray(8).fill(200) }), close: () => {} };
+    };
+    await sendPngInfo('img2img', decoder);
+    expect(decoded).toEqual([file]);
+    expect(state().generation.params).toMatchObject({ mode: 'img2img', seed: 777, denoisingStrength: 0.4 });
+    expect(state().generation.initImage).toMatchObject({ name: 'in.png', image: { width: 2, height: 1 } });
   });
 });
