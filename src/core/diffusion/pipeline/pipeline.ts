@@ -17,9 +17,10 @@ import { generate as runGeneration } from './generation.ts';
 import { rgbaToVaeInput, vaeOutputToRgba } from './image.ts';
 import { createVaeEncoder, LazyVaeEncoder } from './vae-encoder.ts';
 import { planNative, planWasm, type BackendPlan } from './memory-plan.ts';
-import { attentionWidths, packageOf, withPrecision, withUpcastAttention, type NetworkGraph, type PrecisionChange } from './network-graph.ts';
+import { attentionWidths, packageOf, type NetworkGraph } from './network-graph.ts';
+import { runnableNetworks } from './load-precision.ts';
 import { TextEncoderModel, VaeDecoderModel } from './networks.ts';
-import { needsUpcastAttention, openModel, planInput, type OpenedModel } from './open-model.ts';
+import { openModel, planInput, type OpenedModel } from './open-model.ts';
 import type { ModelSource } from './model-source.ts';
 import type { GenerateRequest, GenerateResult, MemorySample, PipelineInfo } from './types.ts';
 import { UnetStack, type StackChange } from './unet-stack.ts';
@@ -111,24 +112,8 @@ export class StableDiffusionPipeline {
       t = now;
     };
     sample('open', null);
-    // fp16 weights on an adapter without shader-f16: converted to fp32 as they are read
-    const conversions: PrecisionChange[] = [];
-    const prepare = (net: NetworkGraph): NetworkGraph => {
-      if (!plan.upcast || halfShare(net.stats) === 0) return net;
-      const converted = withPrecision(net, 'upcast');
-      conversions.push(converted.report);
-      return converted.net;
-    };
-    // an fp16 U-Net of a model that needs it computes its attention scores in fp32 (no weights change)
-    const prepareUnet = (net: NetworkGraph): NetworkGraph => {
-      const ready = prepare(net);
-      if (halfShare(ready.stats) === 0 || !needsUpcastAttention(model)) return ready;
-      const upcast = withUpcastAttention(ready);
-      if (!upcast) return ready;
-      conversions.push(upcast.report);
-      return upcast.net;
-    };
-    const nets = { unet: prepareUnet(model.networks.unet), textEncoder: prepare(model.networks.textEncoder), vae: prepare(model.networks.vae) };
+    // fp16 weights widened where the adapter lacks shader-f16; attention upcast where the model needs it
+    const { nets, conversions } = runnableNetworks(model, plan);
     const gpu = backend === 'webgpu';
     let onDevice = 0;
     const made: { release(): Promise<unknown> }[] = [];
