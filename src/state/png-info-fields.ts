@@ -65,6 +65,9 @@ export function applyA1111Fields(fields: A1111Fields, current: Pick<GenerationPa
   return { patch, restored, notes };
 }
 
+/** Said of an img2img PNG: the image it started from is not in it (PNG Info's "Send to img2img" says otherwise). */
+export const IMG2IMG_SOURCE_NOTE = 'It was made with img2img (it has a Denoising strength and no hires fix): its input image is not in the PNG. Drop, paste or send one into img2img to make it again.';
+
 /** The keys that only a hires fix writes (Denoising strength alone means img2img). */
 const hasHires = (f: A1111Fields) =>
   [f.hiresUpscale, f.hiresResize, f.hiresSteps, f.hiresUpscaler, f.hiresSampler, f.hiresScheduleType].some((v) => v !== undefined);
@@ -87,7 +90,7 @@ function applyPassFields(fields: A1111Fields): AppliedFields {
       patch.denoisingStrength = strength;
       restored.push('Denoising strength');
     }
-    notes.push('It was made with img2img (it has a Denoising strength and no hires fix): its input image is not in the PNG. Drop, paste or send one into img2img to make it again.');
+    notes.push(IMG2IMG_SOURCE_NOTE);
     return { patch, restored, notes };
   }
   Object.assign(patch, { mode: 'txt2img', hiresEnabled: true, hiresScale: 2, hiresResizeX: 0, hiresResizeY: 0, hiresSteps: 0 } satisfies Partial<GenerationParams>);

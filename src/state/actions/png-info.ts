@@ -11,6 +11,7 @@ import { isStudioError } from '../../core/errors.ts';
 import { getParser, type PngParameters } from '../../engine/parse-client.ts';
 import { SAMPLER_LABELS } from '../generation-types.ts';
 import { paramsFromInfotext } from '../png-info.ts';
+import { IMG2IMG_SOURCE_NOTE } from '../png-info-fields.ts';
 import type { GenerationMode } from '../generation-types.ts';
 import type { ImageDecoder } from '../init-image.ts';
 import type { PngInfoPreview, PngInfoReport } from '../session-types.ts';
@@ -107,9 +108,13 @@ export async function sendPngInfo(target: GenerationMode, decode?: ImageDecoder)
   const sent = pending;
   if (!sent) return;
   pending = null;
-  applyInfotext(sent.info, sent.file.name, sent.notes);
+  const result = applyInfotext(sent.info, sent.file.name, sent.notes);
   setMode(target);
-  if (target === 'img2img') await setInitImageFile(sent.file, decode);
+  if (target !== 'img2img') return;
+  await setInitImageFile(sent.file, decode);
+  // the image it started from is still not in the PNG, but the PNG itself is now the input image
+  const notes = result.notes.map((n) => (n === IMG2IMG_SOURCE_NOTE ? 'It was made with img2img; the image it started from is not in the PNG, so the PNG itself is the input image now.' : n));
+  report({ ...result, notes });
 }
 
 /** What the loaded model means for an image made with another (or with more clip skip than it has). */

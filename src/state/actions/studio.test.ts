@@ -225,5 +225,6 @@ describe('PNG Info', () => {
     expect(decoded).toEqual([file]);
     expect(state().generation.params).toMatchObject({ mode: 'img2img', seed: 777, denoisingStrength: 0.4 });
     expect(state().generation.initImage).toMatchObject({ name: 'in.png', image: { width: 2, height: 1 } });
+    expect(state().session.pngInfo!.notes.join(' ')).toContain('the PNG itself is the input image now');
   });
 });
