@@ -11,6 +11,7 @@ import type { A1111Fields } from './infotext-fields.ts';
 import { resolveSamplerName } from './schedulers/names.ts';
 import { infotextEnsd } from './schedulers/plan.ts';
 import { SAMPLERS } from './schedulers/registry.ts';
+import type { HiresOptions } from './pipeline/types.ts';
 
 export interface RecipeRequest {
   prompt: string;
@@ -32,17 +33,8 @@ export interface RecipeRequest {
   hires?: RecipeHires;
 }
 
-/** The hires fix as the infotext records it (GenerateRequest's HiresOptions). */
-export interface RecipeHires {
-  upscaler: string;
-  scale: number;
-  resizeX?: number;
-  resizeY?: number;
-  steps?: number;
-  denoisingStrength: number;
-  sampler?: string;
-  scheduleType?: string;
-}
+/** The hires fix as the infotext records it: GenerateRequest's own options. */
+export type RecipeHires = HiresOptions;
 
 function hiresFields(fields: A1111Fields, req: RecipeRequest, hires: RecipeHires): void {
   if (hires.sampler && hires.sampler !== req.sampler) fields.hiresSampler = hires.sampler;
