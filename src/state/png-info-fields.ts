@@ -5,7 +5,7 @@
  * takes is kept out with a note. Pure.
  */
 import type { A1111Fields } from '../core/diffusion/infotext-fields.ts';
-import { HIRES_UPSCALERS, SAME_SAMPLER, SAME_SCHEDULER, SAMPLER_LABELS, SCHEDULE_TYPE_LABELS, type GenerationParams } from './generation-types.ts';
+import { HIRES_UPSCALERS, SAME_SAMPLER, SAME_SCHEDULER, SAMPLER_LABELS, SCHEDULE_TYPE_LABELS, type GenerationMode, type GenerationParams } from './generation-types.ts';
 
 /** A1111's clip skip slider goes to 12; the loaded model may allow fewer (the engine says so). */
 export const MAX_CLIP_SKIP = 12;
@@ -25,7 +25,7 @@ function within(key: string, v: number, min: number, max: number, notes: string[
 }
 
 /** `fields` as read by `readA1111Fields`; `current` the form now (ENSD is only reset when it was set). */
-export function applyA1111Fields(fields: A1111Fields, current: Pick<GenerationParams, 'ensd'>): AppliedFields {
+export function applyA1111Fields(fields: A1111Fields, current: Pick<GenerationParams, 'ensd'>, target: GenerationMode = 'txt2img'): AppliedFields {
   const patch: Partial<GenerationParams> = {};
   const restored: string[] = [];
   const notes: string[] = [];
@@ -58,7 +58,7 @@ export function applyA1111Fields(fields: A1111Fields, current: Pick<GenerationPa
     patch.seedResizeHeight = from.height;
     if (fields.seedResizeFrom) restored.push('Seed resize from');
   }
-  const pass = applyPassFields(fields);
+  const pass = applyPassFields(fields, target);
   Object.assign(patch, pass.patch);
   restored.push(...pass.restored);
   notes.push(...pass.notes);
@@ -75,14 +75,23 @@ const hasHires = (f: A1111Fields) =>
 /**
  * A text with hires fields was a txt2img run with the hires fix: it is switched on with them. `Denoising
  * strength` alone was an img2img run: A1111 cannot know its input image, nor can the PNG carry it, so the
- * strength is applied and the note says so. Neither: a plain txt2img run (hires off).
+ * strength is applied and the note says so. Neither: a plain txt2img run (hires off). Sent to img2img (A1111's
+ * "Send to img2img"), any text's `Denoising strength` is img2img's and the hires fields are left to txt2img.
  */
-function applyPassFields(fields: A1111Fields): AppliedFields {
+function applyPassFields(fields: A1111Fields, target: GenerationMode): AppliedFields {
   const patch: Partial<GenerationParams> = {};
   const restored: string[] = [];
   const notes: string[] = [];
   const strength = fields.denoisingStrength;
   const strengthOk = strength !== undefined && within('Denoising strength', strength, 0, 1, notes);
+  if (target === 'img2img' && hasHires(fields)) {
+    patch.mode = 'img2img';
+    if (strengthOk) {
+      patch.denoisingStrength = strength;
+      restored.push('Denoising strength');
+    }
+    return { patch, restored, notes };
+  }
   if (!hasHires(fields)) {
     if (strength === undefined) return { patch: { mode: 'txt2img', hiresEnabled: false }, restored, notes };
     patch.mode = 'img2img';

@@ -7,7 +7,7 @@
 import { parseInfotext, type Infotext } from '../core/diffusion/infotext.ts';
 import { readA1111Fields, type A1111Fields } from '../core/diffusion/infotext-fields.ts';
 import { samplerFromInfotext } from '../core/diffusion/infotext-sampler.ts';
-import type { GenerationParams } from './generation-types.ts';
+import type { GenerationMode, GenerationParams } from './generation-types.ts';
 import { applyA1111Fields } from './png-info-fields.ts';
 import { parseHypernetTags } from '../core/diffusion/prompt/hypernet-tags.ts';
 
@@ -56,7 +56,7 @@ function inRange(key: keyof typeof RANGES, value: number, notes: string[]): bool
 }
 
 /** The form's parameters from A1111 `parameters` text (or text already parsed, as the parse worker returns it). */
-export function paramsFromInfotext(text: string | Infotext, samplerLabels: readonly string[], current: Pick<GenerationParams, 'ensd'> = { ensd: 0 }): InfotextParams {
+export function paramsFromInfotext(text: string | Infotext, samplerLabels: readonly string[], current: Pick<GenerationParams, 'ensd'> = { ensd: 0 }, target: GenerationMode = 'txt2img'): InfotextParams {
   const info = typeof text === 'string' ? parseInfotext(text) : text;
   const p = info.params;
   const read = readA1111Fields(p, info.prompt);
@@ -100,7 +100,7 @@ export function paramsFromInfotext(text: string | Infotext, samplerLabels: reado
   }
   // without a parameters line nothing but the prompt is known: the form keeps its other values
   if (p.size > 0) {
-    const fields = applyA1111Fields(read.fields, current);
+    const fields = applyA1111Fields(read.fields, current, target);
     Object.assign(patch, fields.patch);
     restored.push(...fields.restored);
     notes.push(...fields.notes);

@@ -108,7 +108,7 @@ export async function sendPngInfo(target: GenerationMode, decode?: ImageDecoder)
   const sent = pending;
   if (!sent) return;
   pending = null;
-  const result = applyInfotext(sent.info, sent.file.name, sent.notes);
+  const result = applyInfotext(sent.info, sent.file.name, sent.notes, target);
   setMode(target);
   if (target !== 'img2img') return;
   await setInitImageFile(sent.file, decode);
@@ -132,8 +132,8 @@ function modelNotes(parsed: ReturnType<typeof paramsFromInfotext>): string[] {
 }
 
 /** Applies A1111 `parameters` text (or text the parse worker parsed) to the form and the stack; returns (and stores) what happened. */
-export function applyInfotext(text: string | Infotext, fileName: string, extraNotes: readonly string[] = []): PngInfoReport {
-  const parsed = paramsFromInfotext(text, SAMPLER_LABELS, useStudio.getState().generation.params);
+export function applyInfotext(text: string | Infotext, fileName: string, extraNotes: readonly string[] = [], target: GenerationMode = 'txt2img'): PngInfoReport {
+  const parsed = paramsFromInfotext(text, SAMPLER_LABELS, useStudio.getState().generation.params, target);
   const notes = [...parsed.notes, ...extraNotes, ...modelNotes(parsed)];
   // the prompt's tags select and set the stack: exactly its tags, every other entry switched off
   setParams(parsed.patch);

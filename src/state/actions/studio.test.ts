@@ -227,4 +227,19 @@ describe('PNG Info', () => {
     expect(state().generation.initImage).toMatchObject({ name: 'in.png', image: { width: 2, height: 1 } });
     expect(state().session.pngInfo!.notes.join(' ')).toContain('the PNG itself is the input image now');
   });
+
+  it('a hires PNG sent to img2img: its Denoising strength is img2img\'s, the hires fix stays txt2img\'s and is listed', async () => {
+    setParams({ hiresEnabled: false, denoisingStrength: 0.75 });
+    const hires = `${text}, Denoising strength: 0.35, Hires upscale: 2, Hires steps: 4, Hires upscaler: Latent`;
+    const png = encodePng({ width: 1, height: 1, data: new Uint8ClampedArray(4) }, { parameters: hires });
+    await addDroppedFiles([new File([png as Uint8Array<ArrayBuffer>], 'hires.png', { type: 'image/png' })]);
+    const decoder = async () => ({ width: 1, height: 1, pixels: () => ({ width: 1, height: 1, data: new Uint8ClampedArray(4) }), close: () => {} });
+    await sendPngInfo('img2img', decoder);
+    expect(state().generation.params).toMatchObject({ mode: 'img2img', denoisingStrength: 0.35, hiresEnabled: false, seed: 777 });
+    expect(state().session.pngInfo!.unapplied!.map((u) => u.key)).toEqual(['Hires upscale', 'Hires steps', 'Hires upscaler']);
+    // the same PNG sent to txt2img switches the hires fix on with its strength
+    await addDroppedFiles([new File([png as Uint8Array<ArrayBuffer>], 'hires.png', { type: 'image/png' })]);
+    await sendPngInfo('txt2img');
+    expect(state().generation.params).toMatchObject({ mode: 'txt2img', hiresEnabled: true, hiresDenoisingStrength: 0.35, hiresSteps: 4, denoisingStrength: 0.35 });
+  });
 });
