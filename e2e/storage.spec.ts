@@ -92,6 +92,8 @@ test('import a model folder, generate from it, find it after a reload, catch a c
   await expect(dialog.getByRole('heading', { name: 'Re-import sd-shapes-copy' })).toBeVisible();
   await importFolder(page, folder);
   await expect(done).toBeVisible({ timeout: 180_000 });
+  // the bar still shows the damaged copy's error until the new load starts: wait for that, then for the load
+  await expect(modelBar(page)).not.toHaveAttribute('data-status', 'error', { timeout: 60_000 });
   await waitForModel(page);
   // the damaged copy was replaced, not kept beside the new one
   await expect(dialog.locator('[data-testid="installed-model"]:not([data-builtin])')).toHaveCount(1);
