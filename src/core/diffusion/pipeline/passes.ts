@@ -46,18 +46,24 @@ export interface HiresPlan {
 
 /** The hires fix's target and second pass: the hires sampler / schedule type when set, Hires steps or the request's. */
 export function hiresPlan(req: GenerateRequest, hires: HiresOptions, schedule: DiscreteSchedule, dims: number[]): HiresPlan {
-  const target = hiresTarget({ width: req.width, height: req.height, scale: hires.scale, resizeX: hires.resizeX ?? 0, resizeY: hires.resizeY ?? 0 });
+  const target = targetOf(req, hires);
   const [, c] = dims as [number, number];
-  const h = Math.floor(target.upscaleToY / 8) - target.truncateY;
-  const w = Math.floor(target.upscaleToX / 8) - target.truncateX;
+  const { h, w } = hiresLatentSize(target);
   const steps = hires.steps || req.steps;
   const sampling = samplingPlan(schedule, hires.sampler || req.sampler, steps, hires.scheduleType || req.scheduleType || 'Automatic');
   return { options: hires, target, pass: img2imgPass(schedule, sampling, [1, c, h, w], req.steps, hires.denoisingStrength, steps) };
 }
 
+/** The second pass's latent rows and columns: the upscale target in latent cells, less A1111's crop. */
+function hiresLatentSize(t: HiresTarget): { h: number; w: number } {
+  return { h: Math.floor(t.upscaleToY / 8) - t.truncateY, w: Math.floor(t.upscaleToX / 8) - t.truncateX };
+}
+
+const targetOf = (req: GenerateRequest, hires: HiresOptions): HiresTarget => hiresTarget({ width: req.width, height: req.height, scale: hires.scale, resizeX: hires.resizeX ?? 0, resizeY: hires.resizeY ?? 0 });
+
 /** The hires fix's second-pass size in pixels (the model's size fit is checked at this size). */
 export function hiresSize(req: GenerateRequest, vaeScale = 8): { width: number; height: number } | null {
   if (!req.hires) return null;
-  const t = hiresTarget({ width: req.width, height: req.height, scale: req.hires.scale, resizeX: req.hires.resizeX ?? 0, resizeY: req.hires.resizeY ?? 0 });
-  return { width: (Math.floor(t.upscaleToX / 8) - t.truncateX) * vaeScale, height: (Math.floor(t.upscaleToY / 8) - t.truncateY) * vaeScale };
+  const { h, w } = hiresLatentSize(targetOf(req, req.hires));
+  return { width: w * vaeScale, height: h * vaeScale };
 }
